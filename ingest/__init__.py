@@ -1,0 +1,1 @@
+"""Ingest: readers turn source files into records, mappers turn records into triples."""

@@ -1,0 +1,1 @@
+"""Mappers: typed records -> triples. Never read files."""

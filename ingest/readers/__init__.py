@@ -1,0 +1,1 @@
+"""Readers: source file -> typed records and problems. Never triples."""

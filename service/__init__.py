@@ -1,0 +1,1 @@
+"""The coprod web service: SPARQL endpoint, named queries and linked-data pages."""

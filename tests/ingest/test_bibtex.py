@@ -1,0 +1,62 @@
+"""The BibTeX reader on the fixture and on broken input."""
+
+from pathlib import Path
+
+from ingest.readers.bibtex import read_bibtex
+from ingest.records import Confirmation, WorkRecord
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "sources" / "works.bib"
+
+
+def test_reads_every_entry_with_its_fields() -> None:
+    result = read_bibtex(FIXTURE)
+    assert result.problems == []
+    works = {w.key: w for w in result.records if isinstance(w, WorkRecord)}
+    assert set(works) == {"bovaird2007beyond", "whitaker1980coproduction", "ostrom1996crossing"}
+    bovaird = works["bovaird2007beyond"]
+    assert bovaird.kind == "article"
+    assert bovaird.authors[0].family == "Bovaird" and bovaird.authors[0].given == "Tony"
+    assert (bovaird.volume, bovaird.issue, bovaird.page_start, bovaird.page_end) == (
+        "67", "5", "846", "860")
+    assert bovaird.doi == "10.1111/j.1540-6210.2007.00773.x"
+    assert bovaird.status is Confirmation.CONFIRMED
+    assert bovaird.origin.line == 2
+    assert works["ostrom1996crossing"].editorial_note == "DOI derived from the printed PII."
+
+
+def test_broken_entries_are_named_and_the_rest_still_read(tmp_path: Path) -> None:
+    bib = tmp_path / "bad.bib"
+    bib.write_text(
+        "@article{good2001, title={Fine}, author={Doe, Jane}, year={2001}}\n"
+        "@article{noyear, title={T}, year={20x1}}\n"
+        "@article{baddoi, title={T}, doi={not-a-doi}}\n"
+        "@article{notitle, year={1999}}\n"
+        "@article{good2001, title={Again}}\n"
+        "@article{broken, title={unterminated, year={2001}\n",
+        encoding="utf-8",
+    )
+    result = read_bibtex(bib)
+    assert [w.key for w in result.records] == ["good2001"]  # type: ignore[attr-defined]
+    found = {(p.record, p.field) for p in result.problems}
+    assert ("noyear", "year") in found
+    assert ("baddoi", "doi") in found
+    assert ("notitle", "title") in found
+    assert ("good2001", "ID") in found
+    assert any(p.record == "broken" and p.line == 6 for p in result.problems)
+    assert all(p.file == str(bib) for p in result.problems)
+
+
+def test_latex_accents_become_unicode(tmp_path: Path) -> None:
+    bib = tmp_path / "accents.bib"
+    bib.write_text('@book{l2006, title={Q}, author={L{\\"o}ffler, Elke}, year={2006}}\n',
+                   encoding="utf-8")
+    (work,) = read_bibtex(bib).records
+    assert work.authors[0].family == "Löffler"  # type: ignore[attr-defined]
+
+
+def test_wrong_encoding_is_one_clear_problem(tmp_path: Path) -> None:
+    bib = tmp_path / "latin1.bib"
+    bib.write_bytes("@book{l2006, title={Löffler}, year={2006}}\n".encode("latin-1"))
+    result = read_bibtex(bib)
+    assert result.records == []
+    assert "UTF-8" in result.problems[0].message
