@@ -11,6 +11,10 @@ from ingest.records import Person
 from ontology import DEFAULT_BASE
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+# German umlauts are often transliterated (Löffler / Loeffler): fold both to one key.
+_TRANSLITERATE = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+)
 
 
 def slugify(text: str) -> str:
@@ -43,7 +47,7 @@ class Minter:
         if person.orcid:
             return self.record("person", person.orcid)
         initials = "".join(part[0] for part in re.split(r"[\s.\-]+", person.given) if part)
-        return self.record("person", f"{person.family} {initials}")
+        return self.record("person", f"{person.family} {initials}".translate(_TRANSLITERATE))
 
     def venue(self, name: str) -> URIRef:
         return self.record("venue", name)

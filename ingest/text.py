@@ -40,7 +40,7 @@ def normalise_doi(value: str) -> str:
     doi = _DOI_PREFIX.sub("", value.strip())
     if not DOI_PATTERN.match(doi):
         raise ValueError("expected a DOI of the form 10.NNNN/suffix")
-    return doi
+    return doi.lower()
 
 
 def parse_year(value: str) -> int:

@@ -31,7 +31,7 @@ def map_cases(records: Iterable[CaseRecord], minter: Minter) -> Graph:
         iri = minter.case(record.id)
         graph.add((iri, RDF.type, COP.Case))
         graph.add((iri, DCTERMS.identifier, Literal(record.id)))
-        graph.add((iri, RDFS.label, Literal(record.name)))
+        graph.add((iri, RDFS.label, Literal(record.name, lang="en")))
         if record.description:
             graph.add((iri, DCTERMS.description, Literal(record.description, lang="en")))
         if record.country:

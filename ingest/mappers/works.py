@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from ingest.iris import Minter
 from ingest.mappers.common import add_curation
@@ -22,8 +22,8 @@ WORK_TYPES = {
 }
 
 
-def map_person(graph: Graph, minter: Minter, person: Person) -> URIRef:
-    """Add a person record and return its IRI."""
+def map_person(graph: Graph, minter: Minter, person: Person, spellings: list[Person]) -> URIRef:
+    """Add a person record: `person` gives the name, other `spellings` become alt labels."""
     iri = minter.person(person)
     graph.add((iri, RDF.type, FOAF.Person))
     graph.add((iri, FOAF.name, Literal(person.display)))
@@ -31,14 +31,39 @@ def map_person(graph: Graph, minter: Minter, person: Person) -> URIRef:
     graph.add((iri, FOAF.familyName, Literal(person.family)))
     if person.given:
         graph.add((iri, FOAF.givenName, Literal(person.given)))
+    for other in spellings:
+        if other.display != person.display:
+            graph.add((iri, SKOS.altLabel, Literal(other.display)))
     if person.orcid:
         graph.add((iri, SCHEMA.sameAs, URIRef(f"https://orcid.org/{person.orcid}")))
     return iri
 
 
+def people_by_iri(records: Iterable[WorkRecord], minter: Minter) -> dict[URIRef, list[Person]]:
+    """Every spelling of each person, fullest first: 'J.' and 'John' share one IRI, and the
+    record shows 'John'."""
+    found: dict[URIRef, list[Person]] = {}
+    for record in records:
+        for person in [*record.authors, *record.editors]:
+            spellings = found.setdefault(minter.person(person), [])
+            if person not in spellings:
+                spellings.append(person)
+    for spellings in found.values():
+        spellings.sort(key=lambda p: (-len(p.given.replace(".", "")), -_non_ascii(p.display)))
+    return found
+
+
+def _non_ascii(text: str) -> int:
+    return sum(1 for char in text if ord(char) > 127)
+
+
 def map_works(records: Iterable[WorkRecord], minter: Minter) -> Graph:
     """Triples for works, their authors and venues."""
+    records = list(records)
+    people = people_by_iri(records, minter)
     graph = Graph()
+    for spellings in people.values():
+        map_person(graph, minter, spellings[0], spellings[1:])
     for record in records:
         iri = minter.work(record.key)
         graph.add((iri, RDF.type, SCHEMA.CreativeWork))
@@ -100,6 +125,6 @@ def _people(
     graph.add((seq, RDF.type, RDF.Seq))
     graph.add((work, BIBO.authorList if list_name == "authors" else BIBO.editorList, seq))
     for position, person in enumerate(people, start=1):
-        person_iri = map_person(graph, minter, person)
+        person_iri = minter.person(person)
         graph.add((work, prop, person_iri))
         graph.add((seq, RDF[f"_{position}"], person_iri))

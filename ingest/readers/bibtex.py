@@ -92,11 +92,17 @@ def _clean(value: str) -> str:
 
 
 def _people(value: str) -> list[Person]:
+    """BibTeX names: 'Family, Given' or 'Given Family'; '{Body Name}' is one corporate name;
+    a trailing 'others' (et al.) is dropped."""
     people = []
-    for name in re.split(r"\s+and\s+", value.strip()):
-        name = _clean(name)
-        if not name:
+    for raw in re.split(r"\s+and\s+", value.strip()):
+        raw = raw.strip()
+        if not raw or raw.lower() == "others":
             continue
+        if raw.startswith("{") and raw.endswith("}") and "," not in raw:
+            people.append(Person(family=_clean(raw)))
+            continue
+        name = _clean(raw)
         if "," in name:
             family, given = (part.strip() for part in name.split(",", 1))
         else:

@@ -1,0 +1,223 @@
+"""The build: sources -> records -> triples -> checks -> reasoning -> one dataset artefact."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph, URIRef
+
+from ingest import links
+from ingest.artefact import Manifest, graph_lines, read_manifest, write_artefact
+from ingest.catalog import GraphInfo, catalog_graph
+from ingest.iris import Minter
+from ingest.mappers.cases import map_cases
+from ingest.mappers.works import map_works
+from ingest.rebase import rebase
+from ingest.records import CaseRecord, WorkRecord
+from ingest.sources import RDF_FORMATS, READERS, Source, load_sources
+from ontology import DEFAULT_BASE, HERE
+from ontology.errors import IngestError, InputError
+from ontology.reason import classify, load_ontology
+from ontology.validate import Violation, validate
+
+BUILD_VERSION = "1"
+ONTOLOGY_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+Mapper = Callable[[list[Any], Minter], Graph]
+MAPPERS: dict[type, Mapper] = {WorkRecord: map_works, CaseRecord: map_cases}
+
+
+class BuildFailed(IngestError):
+    """The sources hold errors; nothing was written."""
+
+    def __init__(self, problems: list[InputError], violations: list[Violation]) -> None:
+        self.problems = problems
+        self.violations = violations
+        count = len(problems) + len(violations)
+        super().__init__(f"the build found {count} blocking problem(s); nothing was written")
+
+
+@dataclass
+class BuildResult:
+    """What a build did."""
+
+    manifest: Manifest
+    skipped: bool
+    warnings: list[Violation] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def fingerprint(sources: list[Source], base: str) -> str:
+    """A digest of everything the build reads, so an unchanged input is not rebuilt."""
+    digest = hashlib.sha256(f"{BUILD_VERSION}\n{base}\n".encode())
+    for source in sources:
+        digest.update(f"{source.name}|{source.format}|{source.license}|{source.title}\n".encode())
+        digest.update(hashlib.sha256(source.path.read_bytes()).digest())
+    for path in sorted(HERE.rglob("*")):
+        if path.suffix in {".ttl", ".py"} and "__pycache__" not in path.parts:
+            digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def build(
+    sources_dir: Path, out_dir: Path, *, base: str = DEFAULT_BASE, force: bool = False
+) -> BuildResult:
+    """Build the artefact in `out_dir`, or reuse it when the inputs have not changed."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    sources = load_sources(sources_dir)
+    for source in sources:
+        if not source.path.exists():
+            raise InputError("source file not found", file=str(source.path), record=source.name)
+    print_ = fingerprint(sources, base)
+    previous = read_manifest(out_dir)
+    if previous and previous.fingerprint == print_ and not force:
+        return BuildResult(previous, skipped=True)
+
+    minter = Minter(DEFAULT_BASE)
+    problems: list[InputError] = []
+    records: dict[str, list[object]] = {}
+    rdf_graphs: dict[str, Graph] = {}
+    for source in sources:
+        if source.format in RDF_FORMATS:
+            rdf_graphs[source.name] = _parse_rdf(source)
+            continue
+        result = READERS[source.format](source.path)
+        problems.extend(result.problems)
+        records[source.name] = result.records
+    timings["read"] = time.perf_counter() - started
+
+    all_records = [record for group in records.values() for record in group]
+    cases = [record for record in all_records if isinstance(record, CaseRecord)]
+    works = [record for record in all_records if isinstance(record, WorkRecord)]
+    countries = links.known_codes(rdf_graphs.get("eu-countries", Graph()), links.COUNTRY_NS)
+    cofog = links.known_codes(rdf_graphs.get("cofog", Graph()), links.COFOG_NS)
+    problems.extend(links.check_cases(cases, works, countries, cofog))
+
+    step = time.perf_counter()
+    graphs: dict[URIRef, Graph] = {}
+    for name, group in records.items():
+        graphs[minter.graph(name)] = _map(group, minter)
+    timings["map"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    record_data = Graph()
+    for graph in graphs.values():
+        record_data += graph
+    violations = validate(record_data)
+    blocking = [v for v in violations if v.severity == "Violation"]
+    timings["validate"] = time.perf_counter() - step
+    if problems or blocking:
+        raise BuildFailed(problems, blocking)
+
+    step = time.perf_counter()
+    inference = classify(record_data)
+    graphs[minter.graph("inferred")] = inference.triples
+    timings["reason"] = time.perf_counter() - step
+
+    infos = [
+        _info(minter.graph(source.name), source, sources_dir, graphs, rdf_graphs)
+        for source in sources
+    ]
+    for source in sources:
+        if source.name in rdf_graphs:
+            graphs[minter.graph(source.name)] = rdf_graphs[source.name]
+    ontology_graph = load_ontology()
+    graphs[minter.graph("ontology")] = ontology_graph
+    infos.append(
+        _derived(
+            minter.graph("ontology"),
+            "The coprod ontology and its SKOS schemes",
+            "ontology/",
+            ontology_graph,
+        )
+    )
+    infos.append(
+        _derived(
+            minter.graph("inferred"),
+            "Types inferred by HermiT from the asserted data",
+            "ontology/reason.py",
+            inference.triples,
+        )
+    )
+    now = datetime.now(UTC)
+    graphs[minter.graph("catalog")] = catalog_graph(infos, minter, fingerprint=print_, when=now)
+    if base != DEFAULT_BASE:
+        graphs = {
+            URIRef(str(rebase(name, DEFAULT_BASE, base))): rebase_graph_of(g, base)
+            for name, g in graphs.items()
+        }
+
+    step = time.perf_counter()
+    manifest = write_artefact(
+        out_dir, graphs, fingerprint=print_, base=base, built_at=now.isoformat(timespec="seconds")
+    )
+    timings["write"] = time.perf_counter() - step
+    timings["total"] = time.perf_counter() - started
+    warnings = [v for v in violations if v.severity != "Violation"]
+    return BuildResult(manifest, skipped=False, warnings=warnings, timings=timings)
+
+
+def rebase_graph_of(graph: Graph, base: str) -> Graph:
+    """The same graph with every IRI under the default base moved to `base`."""
+    moved = Graph()
+    for s, p, o in graph:
+        moved.add(
+            (
+                rebase(s, DEFAULT_BASE, base),
+                rebase(p, DEFAULT_BASE, base),
+                rebase(o, DEFAULT_BASE, base),
+            )
+        )
+    return moved
+
+
+def _parse_rdf(source: Source) -> Graph:
+    graph = Graph()
+    try:
+        graph.parse(source.path, format=RDF_FORMATS[source.format])
+    except Exception as exc:  # rdflib raises several unrelated parser exceptions
+        raise InputError(f"cannot parse RDF: {exc}", file=str(source.path)) from exc
+    return graph
+
+
+def _map(group: list[object], minter: Minter) -> Graph:
+    graph = Graph()
+    by_type: dict[type, list[object]] = {}
+    for record in group:
+        by_type.setdefault(type(record), []).append(record)
+    for kind, items in by_type.items():
+        graph += MAPPERS[kind](items, minter)
+    return graph
+
+
+def _info(
+    iri: URIRef,
+    source: Source,
+    sources_dir: Path,
+    graphs: dict[URIRef, Graph],
+    rdf_graphs: dict[str, Graph],
+) -> GraphInfo:
+    graph = rdf_graphs[source.name] if source.name in rdf_graphs else graphs[iri]
+    return GraphInfo(
+        iri=iri,
+        title=source.title,
+        source=os.path.relpath(source.path, sources_dir.parent),
+        sha256=hashlib.sha256(source.path.read_bytes()).hexdigest(),
+        license=source.license,
+        attribution=source.attribution,
+        triples=len(graph),
+    )
+
+
+def _derived(iri: URIRef, title: str, source: str, graph: Graph) -> GraphInfo:
+    digest = hashlib.sha256("".join(graph_lines(graph, iri)).encode("utf-8")).hexdigest()
+    return GraphInfo(
+        iri, title, source, digest, ONTOLOGY_LICENSE, "coprod contributors", len(graph)
+    )

@@ -1,0 +1,49 @@
+"""Push a built artefact into a store, one named graph at a time, each replaced atomically."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.artefact import iter_graphs, read_manifest
+from ontology.errors import InputError
+from service.store.base import NTRIPLES, Store
+
+
+@dataclass
+class LoadReport:
+    """What a load did."""
+
+    skipped: bool
+    graphs: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def loaded_fingerprint(store: Store, base: str) -> str | None:
+    """The fingerprint of the artefact the store holds, read from its catalogue graph."""
+    result = store.select(
+        f"SELECT ?f WHERE {{ GRAPH <{base}graph/catalog> "
+        f"{{ <{base}dataset> <{base}ontology#fingerprint> ?f }} }}"
+    )
+    return str(result.rows[0]["f"]) if result.rows else None
+
+
+def load_artefact(store: Store, folder: Path, *, force: bool = False) -> LoadReport:
+    """Load every graph of the artefact; the catalogue goes last so it flips the version."""
+    manifest = read_manifest(folder)
+    if manifest is None:
+        raise InputError("no built dataset here: run `coprod build` first", file=str(folder))
+    if not force and loaded_fingerprint(store, manifest.base) == manifest.fingerprint:
+        return LoadReport(skipped=True, graphs=manifest.graphs)
+    started = time.perf_counter()
+    catalog = f"{manifest.base}graph/catalog"
+    held: bytes | None = None
+    for graph, data in iter_graphs(folder):
+        if graph == catalog:
+            held = data
+            continue
+        store.replace_graph(graph, data, NTRIPLES)
+    if held is not None:
+        store.replace_graph(catalog, held, NTRIPLES)
+    return LoadReport(skipped=False, graphs=manifest.graphs, seconds=time.perf_counter() - started)
