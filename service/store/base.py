@@ -101,4 +101,3 @@ class Store(Protocol):
     def close(self) -> None:
         """Release files and connections."""
         ...
-

@@ -1,0 +1,613 @@
+"""The embedded store: pyoxigraph in this process, on disk (RocksDB) or in memory.
+
+Timeouts. pyoxigraph (0.5) has no timeout or cancel API, and a query holds its results in
+objects that must stay on the thread that created them. So every query runs whole on a
+worker thread (pyoxigraph releases the GIL while it evaluates, so other requests are
+served meanwhile) and the caller waits at most until the deadline, then gets QueryTimeout.
+The worker checks the deadline between solutions and between serialised chunks and stops
+there; a query that computes for a long time before its first solution (an aggregate or an
+ORDER BY over everything) cannot be interrupted and keeps its worker until pyoxigraph
+returns. The number of workers is bounded (`max_running`), so runaway queries can hold at
+most that many cores; a new query that finds no free worker within its deadline gets
+QueryTimeout too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Identifier
+
+from ontology.errors import InputError, QueryError, QueryTimeout, StoreError
+from service.store.base import SPARQL_JSON, TURTLE, RawResult, SelectResult
+
+T = TypeVar("T")
+
+# Named graphs with this prefix hold data being loaded; they never show in graphs().
+TEMP_GRAPH_PREFIX = "urn:coprod:loading:"
+CHUNK_BYTES = 64 * 1024
+QUEUE_CHUNKS = 8  # with CHUNK_BYTES: at most ~512 KiB of a streamed answer held in memory
+
+
+class _Stopped(Exception):
+    """Raised inside a worker to stop it (deadline passed or the reader went away)."""
+
+
+class _Job:
+    """One query on one worker thread: its deadline, its stop flag and its outcome."""
+
+    def __init__(self, timeout_s: float) -> None:
+        self.deadline = time.monotonic() + timeout_s
+        self.stop = threading.Event()
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def check(self) -> None:
+        """Stop the work if the caller gave up or the deadline passed."""
+        if self.stop.is_set() or time.monotonic() > self.deadline:
+            self.stop.set()
+            raise _Stopped
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
+
+class _QueueWriter:
+    """A binary file-like object that hands serialised bytes to a reader through a bounded queue."""
+
+    def __init__(self, job: _Job, chunks: queue.Queue[bytes | BaseException | None]) -> None:
+        self._job = job
+        self._chunks = chunks
+        self._buffer = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self._job.check()
+        self._buffer += data
+        if len(self._buffer) >= CHUNK_BYTES:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self.put(bytes(self._buffer))
+            self._buffer.clear()
+
+    def put(self, item: bytes | BaseException | None) -> None:
+        # Time spent waiting for a slow reader is not query work: extend the deadline by it.
+        started = time.monotonic()
+        while True:
+            if self._job.stop.is_set():
+                raise _Stopped
+            try:
+                self._chunks.put(item, timeout=0.2)
+                break
+            except queue.Full:
+                continue
+        self._job.deadline += time.monotonic() - started
+
+
+def _detached(exc: BaseException) -> BaseException:
+    """Drop the tracebacks of `exc` and its causes before it leaves the worker thread.
+
+    Their frames hold pyoxigraph result objects, which must be freed on the thread that
+    made them.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current = current.__cause__ or current.__context__
+    return exc
+
+
+class ClosingIterator(Iterator[bytes]):
+    """Chunks of an answer; `on_close` runs once, when closed, exhausted or garbage collected.
+
+    A plain generator that was never started does not run its `finally` when dropped, so
+    an unread answer would hold its worker or connection; this does not.
+    """
+
+    def __init__(self, chunks: Iterator[bytes], on_close: Callable[[], None]) -> None:
+        self._chunks = chunks
+        self._on_close: Callable[[], None] | None = on_close
+
+    def __next__(self) -> bytes:
+        try:
+            return next(self._chunks)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Stop producing chunks and release what the answer holds."""
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            on_close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def to_rdflib(term: Any) -> Identifier:
+    """Convert a pyoxigraph term to the equal rdflib term (xsd:string literals become plain)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == str(XSD.string):
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    if isinstance(term, ox.DefaultGraph):
+        raise StoreError("the default graph is not an RDF term")
+    raise QueryError(f"unsupported RDF term in a result: {term!r} (RDF-star is not supported)")
+
+
+def rdf_format(media_type: str) -> ox.RdfFormat:
+    """The pyoxigraph RDF format for a media type, or InputError."""
+    found = ox.RdfFormat.from_media_type(media_type)
+    if found is None:
+        raise InputError(f"unsupported RDF media type {media_type!r}")
+    return found
+
+
+def graph_name(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
+    """The pyoxigraph name of a graph; None is the default graph."""
+    if graph is None:
+        return ox.DefaultGraph()
+    try:
+        return ox.NamedNode(graph)
+    except ValueError as exc:
+        raise InputError(f"not an IRI: {exc}", value=graph) from exc
+
+
+def iri(graph: str) -> str:
+    """Check that `graph` is an IRI pyoxigraph accepts and return it."""
+    name = graph_name(graph)
+    assert isinstance(name, ox.NamedNode)
+    return str(name.value)
+
+
+def _translate(exc: BaseException) -> BaseException:
+    """Map a pyoxigraph exception to the coprod error hierarchy."""
+    if isinstance(exc, SyntaxError):
+        return QueryError(str(exc.msg or exc) if hasattr(exc, "msg") else str(exc))
+    if isinstance(exc, ValueError):
+        return QueryError(str(exc))
+    if isinstance(exc, OSError):
+        return StoreError(f"embedded store failed: {exc}")
+    return exc
+
+
+_TOKEN = re.compile(
+    r"\"\"\"(?:[^\\]|\\.)*?\"\"\"|'\'\'(?:[^\\]|\\.)*?'\'\'|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\s]*>|#[^\n]*|[?$]\w+|[A-Za-z_][\w.-]*:[\w.:%-]*|[A-Za-z_][\w-]*:?|:[\w.-]*"
+    r"|[{}]|\s+|.",
+    re.DOTALL,
+)
+
+
+def _tokens(text: str) -> Iterator[tuple[str, int]]:
+    """SPARQL tokens with their brace depth; strings, IRIs, names and comments stay whole."""
+    depth = 0
+    for match in _TOKEN.finditer(text):
+        piece = match.group(0)
+        if piece == "{":
+            depth += 1
+        elif piece == "}":
+            depth -= 1
+        yield piece, depth
+
+
+def check_federation(text: str, allowed_hosts: Sequence[str] | None) -> None:
+    """Refuse SERVICE and LOAD unless they name a full IRI on an allowed host (or host:port).
+
+    `allowed_hosts=None` checks nothing (the caller enforces its own policy).
+
+    The engine would otherwise fetch any URL a user writes (pyoxigraph and Oxigraph both
+    run SERVICE and LOAD over HTTP).
+    """
+    if allowed_hosts is None:
+        return
+    words = [t for t, _ in _tokens(text) if t.strip() and not t.startswith("#")]
+    for index, word in enumerate(words):
+        if word.upper() not in ("SERVICE", "LOAD"):
+            continue
+        rest = words[index + 1 : index + 3]
+        if rest and rest[0].upper() == "SILENT":
+            rest = rest[1:]
+        target = rest[0] if rest else ""
+        parts = urlsplit(target[1:-1]) if target.startswith("<") else None
+        names = {parts.hostname, parts.netloc.rpartition("@")[2]} if parts else set()
+        if not names & set(allowed_hosts):
+            raise QueryError(
+                f"{word.upper()} {target} is not allowed: federation is limited to "
+                f"{', '.join(allowed_hosts) or 'no host'} (COPROD_FEDERATION_HOSTS)"
+            )
+
+
+def add_using(update: str, using_graphs: Sequence[str], using_named: Sequence[str]) -> str:
+    """Add USING / USING NAMED clauses (the protocol's using-graph-uri) before each top-level WHERE.
+
+    pyoxigraph has no parameter for the update dataset, so the clauses go into the text. As
+    the SPARQL 1.1 Protocol requires, an update that already has USING or WITH is refused.
+    """
+    if not using_graphs and not using_named:
+        return update
+    clause = "".join(f"USING <{iri(g)}> " for g in using_graphs)
+    clause += "".join(f"USING NAMED <{iri(g)}> " for g in using_named)
+    out: list[str] = []
+    last_word = ""
+    for token, depth in _tokens(update):
+        word = token.upper()
+        if depth == 0 and word in ("USING", "WITH"):
+            raise QueryError("an update with USING or WITH cannot take using-graph-uri as well")
+        if depth == 0 and word == "WHERE" and last_word != "DELETE":
+            out.append(clause)
+        if depth == 0 and token.strip() and not token.startswith("#"):
+            last_word = word
+        out.append(token)
+    return "".join(out)
+
+
+class EmbeddedStore:
+    """pyoxigraph on disk at `path` (None: a throw-away store in memory).
+
+    SERVICE and LOAD may reach only `federation_hosts` (`host` or `host:port` entries);
+    None (what open_store passes) leaves that check to the routes.
+
+    `in_memory=True` copies the on-disk store into memory at open and answers queries from
+    the copy (faster). Writes then go to the disk store first (one transaction there) and
+    are repeated on the copy, so the copy stays equal to the disk; blank node labels created
+    by an update may differ between the two, which no query can observe across restarts.
+    """
+
+    kind = "embedded"
+
+    def __init__(
+        self,
+        path: Path | None,
+        *,
+        in_memory: bool = False,
+        timeout_s: float = 30.0,
+        max_running: int = 4,
+        federation_hosts: Sequence[str] | None = None,
+    ) -> None:
+        self.path = path
+        self.federation_hosts = None if federation_hosts is None else list(federation_hosts)
+        self.timeout_s = timeout_s
+        self.max_running = max_running
+        self._slots = threading.BoundedSemaphore(max_running)
+        self._closed = False
+        try:
+            if path is None:
+                self._disk: ox.Store | None = None
+                self._memory: ox.Store | None = ox.Store()
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._disk = ox.Store(str(path))
+                self._memory = None
+                if in_memory:
+                    self._memory = ox.Store()
+                    self._memory.extend(self._disk.quads_for_pattern(None, None, None, None))
+        except OSError as exc:
+            raise StoreError(f"cannot open the embedded store at {path}: {exc}") from exc
+        self._drop_leftover_temp_graphs()
+
+    # -- plumbing -------------------------------------------------------------------
+
+    @property
+    def _reader(self) -> ox.Store:
+        if self._closed:
+            raise StoreError("the embedded store is closed")
+        store = self._memory if self._memory is not None else self._disk
+        assert store is not None
+        return store
+
+    @property
+    def _writers(self) -> list[ox.Store]:
+        if self._closed:
+            raise StoreError("the embedded store is closed")
+        return [s for s in (self._disk, self._memory) if s is not None]
+
+    def _drop_leftover_temp_graphs(self) -> None:
+        # A crash between loading and moving a graph leaves its temporary graph behind.
+        for store in self._writers:
+            for name in list(store.named_graphs()):
+                if isinstance(name, ox.NamedNode) and name.value.startswith(TEMP_GRAPH_PREFIX):
+                    store.remove_graph(name)
+
+    def _start(self, work: Callable[[_Job], Any], job: _Job) -> None:
+        """Run `work(job)` on a new worker thread once a worker slot is free."""
+        if not self._slots.acquire(timeout=job.remaining()):
+            raise QueryTimeout(
+                f"the embedded store is busy: {self.max_running} queries are running; "
+                f"none finished within {self.timeout_s}s"
+            )
+
+        def run() -> None:
+            try:
+                job.result = work(job)
+            except BaseException as exc:  # handed to the caller, which translates it
+                job.error = _detached(exc)
+            finally:
+                self._slots.release()
+                job.done.set()
+
+        threading.Thread(target=run, name="coprod-query", daemon=True).start()
+
+    def _run(self, work: Callable[[_Job], T]) -> T:
+        """Run `work` on a worker and wait for it until the deadline."""
+        job = _Job(self.timeout_s)
+        self._start(work, job)
+        if not job.done.wait(job.remaining()):
+            job.stop.set()
+            raise self._timeout()
+        if isinstance(job.error, _Stopped):
+            raise self._timeout()
+        if job.error is not None:
+            raise _translate(job.error) from job.error
+        return job.result
+
+    def _timeout(self) -> QueryTimeout:
+        return QueryTimeout(f"the query ran past the {self.timeout_s}s timeout and was stopped")
+
+    def _query(
+        self,
+        query: str,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+    ) -> Any:
+        check_federation(query, self.federation_hosts)
+        kwargs: dict[str, Any] = {}
+        if default_graphs:
+            kwargs["default_graph"] = [graph_name(g) for g in default_graphs]
+        if named_graphs:
+            kwargs["named_graphs"] = [graph_name(g) for g in named_graphs]
+        return self._reader.query(query, **kwargs)
+
+    # -- queries --------------------------------------------------------------------
+
+    def select(self, query: str) -> SelectResult:
+        """Run a SELECT and return all rows as rdflib terms."""
+
+        def work(job: _Job) -> SelectResult:
+            solutions = self._query(query)
+            if not isinstance(solutions, ox.QuerySolutions):
+                raise QueryError("select() needs a SELECT query")
+            names = [v.value for v in solutions.variables]
+            rows: list[dict[str, Identifier]] = []
+            for solution in solutions:
+                job.check()
+                row = {}
+                for name in names:
+                    term = solution[name]
+                    if term is not None:
+                        row[name] = to_rdflib(term)
+                rows.append(row)
+            return SelectResult(variables=names, rows=rows)
+
+        return self._run(work)
+
+    def ask(self, query: str) -> bool:
+        """Run an ASK."""
+
+        def work(job: _Job) -> bool:
+            answer = self._query(query)
+            if not isinstance(answer, ox.QueryBoolean):
+                raise QueryError("ask() needs an ASK query")
+            return bool(answer)
+
+        return self._run(work)
+
+    def construct(self, query: str) -> Graph:
+        """Run a CONSTRUCT or DESCRIBE and return an rdflib Graph."""
+
+        def work(job: _Job) -> Graph:
+            triples = self._query(query)
+            if not isinstance(triples, ox.QueryTriples):
+                raise QueryError("construct() needs a CONSTRUCT or DESCRIBE query")
+            graph = Graph()
+            for triple in triples:
+                job.check()
+                subject, predicate = to_rdflib(triple.subject), to_rdflib(triple.predicate)
+                graph.add((subject, predicate, to_rdflib(triple.object)))
+            return graph
+
+        return self._run(work)
+
+    def raw(
+        self,
+        query: str,
+        media_type: str,
+        *,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+    ) -> RawResult:
+        """Run any query and stream its answer serialised by pyoxigraph.
+
+        A media type that does not fit the query form (a results format for CONSTRUCT, say)
+        falls back to JSON results or Turtle; `RawResult.media_type` says what was sent.
+        Errors and timeouts before the first chunk raise here; past the first chunk the
+        stream raises QueryTimeout when evaluation (not time spent waiting on the reader)
+        exceeds the timeout. Closing the iterator stops the worker.
+        """
+        chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=QUEUE_CHUNKS)
+        chosen: list[str] = []
+
+        def work(job: _Job) -> None:
+            writer = _QueueWriter(job, chunks)
+            try:
+                answer = self._query(query, default_graphs, named_graphs)
+                if isinstance(answer, ox.QueryTriples):
+                    fmt: Any = ox.RdfFormat.from_media_type(media_type)
+                    if fmt is None:
+                        fmt = ox.RdfFormat.from_media_type(TURTLE)
+                else:
+                    fmt = ox.QueryResultsFormat.from_media_type(media_type)
+                    if fmt is None:
+                        fmt = ox.QueryResultsFormat.from_media_type(SPARQL_JSON)
+                chosen.append(fmt.media_type)
+                answer.serialize(writer, fmt)
+                writer.flush()
+                writer.put(None)
+            except BaseException as exc:
+                failure = _Stopped() if job.stop.is_set() else _detached(exc)
+                with contextlib.suppress(_Stopped):
+                    writer.put(failure)
+
+        job = _Job(self.timeout_s)
+        self._start(work, job)
+        first = self._next_chunk(job, chunks)
+        stream = ClosingIterator(self._stream(job, chunks, first), job.stop.set)
+        return RawResult(media_type=chosen[0], chunks=stream)
+
+    def _next_chunk(
+        self, job: _Job, chunks: queue.Queue[bytes | BaseException | None]
+    ) -> bytes | None:
+        while True:
+            try:
+                item = chunks.get(timeout=min(0.2, job.remaining()) or 0.01)
+            except queue.Empty:
+                if job.remaining() <= 0:
+                    job.stop.set()
+                    raise self._timeout() from None
+                continue
+            if isinstance(item, _Stopped):
+                raise self._timeout()
+            if isinstance(item, BaseException):
+                raise _translate(item) from item
+            return item
+
+    def _stream(
+        self, job: _Job, chunks: queue.Queue[bytes | BaseException | None], first: bytes | None
+    ) -> Iterator[bytes]:
+        try:
+            item = first
+            while item is not None:
+                yield item
+                item = self._next_chunk(job, chunks)
+        finally:
+            job.stop.set()  # the reader went away or the stream ended: free the worker
+
+    # -- updates and graphs ---------------------------------------------------------
+
+    def update(
+        self,
+        update: str,
+        *,
+        using_graphs: Sequence[str] = (),
+        using_named_graphs: Sequence[str] = (),
+    ) -> None:
+        """Run a SPARQL 1.1 Update as one transaction (on disk, then on the memory copy)."""
+        check_federation(update, self.federation_hosts)
+        text = add_using(update, using_graphs, using_named_graphs)
+        for store in self._writers:
+            try:
+                store.update(text)
+            except (SyntaxError, ValueError, OSError) as exc:
+                raise _translate(exc) from exc
+
+    def replace_graph(self, graph: str | None, data: bytes, media_type: str) -> None:
+        """Replace a graph atomically: parse into a temporary graph, then one update moves it."""
+        fmt = rdf_format(media_type)
+        target = "DEFAULT" if graph is None else f"GRAPH <{iri(graph)}>"
+        for store in self._writers:
+            temp = ox.NamedNode(TEMP_GRAPH_PREFIX + uuid.uuid4().hex)
+            try:
+                store.load(data, format=fmt, to_graph=temp)  # one transaction: all or nothing
+            except SyntaxError as exc:
+                raise InputError(f"the data does not parse as {media_type}: {exc}") from exc
+            except (ValueError, OSError) as exc:
+                raise _translate(exc) from exc
+            create = "" if graph is None else f"CREATE SILENT {target} ;\n"
+            try:
+                store.update(
+                    f"DROP SILENT {target} ;\n{create}"
+                    f"ADD SILENT GRAPH <{temp.value}> TO {target} ;\n"
+                    f"DROP SILENT GRAPH <{temp.value}>"
+                )
+            except (SyntaxError, ValueError, OSError) as exc:
+                store.remove_graph(temp)
+                raise _translate(exc) from exc
+
+    def add_to_graph(self, graph: str | None, data: bytes, media_type: str) -> None:
+        """Add triples to a graph in one transaction."""
+        fmt = rdf_format(media_type)
+        for store in self._writers:
+            try:
+                store.load(data, format=fmt, to_graph=graph_name(graph))
+            except SyntaxError as exc:
+                raise InputError(f"the data does not parse as {media_type}: {exc}") from exc
+            except (ValueError, OSError) as exc:
+                raise _translate(exc) from exc
+
+    def get_graph(self, graph: str | None, media_type: str) -> bytes | None:
+        """Serialise one graph; None when that named graph does not exist."""
+        fmt = rdf_format(media_type)
+        name = graph_name(graph)
+        store = self._reader
+        try:
+            if graph is not None and not store.contains_named_graph(name):
+                return None
+            return store.dump(format=fmt, from_graph=name)
+        except (ValueError, OSError) as exc:
+            raise _translate(exc) from exc
+
+    def drop_graph(self, graph: str | None) -> bool:
+        """Remove a named graph (False if missing); None clears the default graph."""
+        name = graph_name(graph)
+        existed = graph is None or self._reader.contains_named_graph(name)
+        for store in self._writers:
+            try:
+                store.remove_graph(name)
+            except OSError as exc:
+                raise _translate(exc) from exc
+        return existed
+
+    def graphs(self) -> list[str]:
+        """IRIs of the named graphs (including empty ones), sorted."""
+        return sorted(
+            name.value
+            for name in self._reader.named_graphs()
+            if isinstance(name, ox.NamedNode) and not name.value.startswith(TEMP_GRAPH_PREFIX)
+        )
+
+    def ping(self) -> bool:
+        """True while the store is open and answers."""
+        if self._closed:
+            return False
+        try:
+            return self.ask("ASK {}") is not None
+        except StoreError:
+            return False
+
+    def close(self) -> None:
+        """Flush to disk and release the store (RocksDB closes when the object goes)."""
+        if self._closed:
+            return
+        if self._disk is not None:
+            try:
+                self._disk.flush()
+            except OSError as exc:
+                raise StoreError(f"cannot flush the embedded store: {exc}") from exc
+        self._closed = True
+        self._disk = None
+        self._memory = None
