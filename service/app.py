@@ -10,7 +10,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service import problems
-from service.routes import ROUTERS
+from service.lookups import load_registry
+from service.routes import ROUTERS, resources
+from service.routes import lookups as lookup_routes
 from service.settings import Settings
 from service.store.base import Store
 
@@ -79,7 +81,11 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     problems.install(app)
-    for router in (*ROUTERS, *routers):
+    # Loading the lookups here means a malformed .rq file stops startup, naming file and line.
+    registry = load_registry(base=settings.base_iri)
+    app.state.registry = registry
+    lookup_routers = [lookup_routes.build_router(registry), resources.build_router(registry)]
+    for router in (*ROUTERS, *lookup_routers, *routers):
         app.include_router(router)
     if settings.cors_origins:
         # Listed origins only (the settings reject "*"); no cookies, so no credentials.

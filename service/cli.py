@@ -1,4 +1,4 @@
-"""The `coprod` command: build, load, serve, validate."""
+"""The `coprod` command: build, load, serve, validate, import, export."""
 
 from __future__ import annotations
 
@@ -6,11 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rdflib import Graph
 from rich.console import Console
 from rich.table import Table
 
 from ingest.build import BuildFailed, build
+from ingest.importing import ImportPlan
+from ingest.report import ReportRow
 from ontology.errors import CoprodError, InputError
+from ontology.validate import Violation
+from service import cli_query
 from service.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -19,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+app.add_typer(cli_query.app)
 
 
 def _settings() -> Settings:
@@ -78,12 +84,41 @@ def build_command(
         console.print(table)
         timing = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
         console.print(f"{manifest.triples:,} triples; {timing}")
-        for warning in result.warnings:
-            console.print(
-                f"[yellow]warning[/yellow] {warning.record}: {warning.field}: {warning.message}"
-            )
+        _print_warnings(result.warnings)
+        _print_unmapped(result.unmapped, settings.artefact_dir)
     if load:
         _load(settings, force=not result.skipped)
+
+
+def _print_warnings(warnings: list[Violation], limit: int = 10) -> None:
+    for warning in warnings[:limit]:
+        console.print(
+            f"[yellow]warning[/yellow] {warning.record}: {warning.field}: {warning.message}"
+        )
+    if len(warnings) > limit:
+        console.print(f"[yellow]... and {len(warnings) - limit} more warnings[/yellow]")
+
+
+def _print_unmapped(rows: list[dict[str, str]], folder: Path) -> None:
+    """What did not map, per source file, entity and field (details in unmapped.csv)."""
+    if not rows:
+        return
+    summary: dict[tuple[str, str, str], list[int]] = {}
+    for row in rows:
+        counts = summary.setdefault((Path(row["file"]).name, row["entity"], row["field"]), [0, 0])
+        counts[0] += 1
+        counts[1] += int(row["count"])
+    table = Table("file", "entity", "field", "distinct values", "occurrences",
+                  title="Participedia values kept as literals (no coprod concept matches)")
+    for (file, entity, name), (distinct, total) in sorted(summary.items()):
+        table.add_row(file, entity, name, str(distinct), str(total))
+    console.print(table)
+    for row in rows:
+        if row["field"] == "country":
+            console.print(
+                f"country not in the EU table: {row['value']!r} (records {row['records']})"
+            )
+    console.print(f"Every value, with record ids: {folder / 'unmapped.csv'}")
 
 
 @app.command("load")
@@ -136,35 +171,197 @@ def serve_command(
         raise typer.Exit(1) from exc
     root = f"http://{host}:{port}"
     console.print(f"coprod on {root}  (store: {settings.store})")
+    from service.importer import remove_serve_file, write_serve_file
+
+    if settings.store == "embedded":
+        # `coprod import` reads this to send its writes here instead of opening the store.
+        write_serve_file(settings.data_dir, root)
     console.print(f"  SPARQL endpoint   {root}/sparql")
     console.print(f"  try               {root}/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D")
     console.print(f"  API docs          {root}/docs")
     console.print(f"  health            {root}/health")
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    try:
+        uvicorn.run(application, host=host, port=port, log_level="info")
+    finally:
+        remove_serve_file(settings.data_dir)
 
 
 @app.command("validate")
 def validate_command(
-    files: Annotated[list[Path], typer.Argument(help="Source files to check")],
+    files: Annotated[list[Path], typer.Argument(help="Source files or Participedia folders")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Reader, when the extension does not tell")
+    ] = None,
+    report: Annotated[str, typer.Option(help="Report as table, csv or html")] = "table",
+    output: Annotated[Path | None, typer.Option(help="Write the report to this file")] = None,
 ) -> None:
-    """Check source files and print every problem; exit 1 when there is any."""
-    from ingest.sources import READERS
+    """Check files with the readers and the SHACL shapes; exit 1 when there is an error."""
+    from ingest.importing import plan_problems
+    from ingest.report import has_errors, to_csv, to_html
 
-    readers = {".bib": READERS["bibtex"], ".csv": READERS["cases-csv"]}
-    problems: list[InputError] = []
+    if report not in ("table", "csv", "html"):
+        console.print("[red]--report must be table, csv or html[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    rows: list[ReportRow] = []
     count = 0
-    for path in files:
-        reader = readers.get(path.suffix.lower())
-        if reader is None:
-            problems.append(InputError("unsupported file type", file=str(path)))
+    for path in _progress(files, "Checking"):
+        read, found = plan_problems(path, fmt=fmt, authorities=settings.sources_dir / "authorities")
+        count += read
+        rows.extend(found)
+    if report == "table":
+        _print_rows(rows)
+        text = None
+    else:
+        text = to_csv(rows) if report == "csv" else to_html(rows)
+    if text is not None:
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            output.write_text(text, encoding="utf-8")
+    errors = sum(r.severity == "error" for r in rows)
+    console.print(f"{count} records read, {errors} errors, {len(rows) - errors} warnings.")
+    raise typer.Exit(1 if has_errors(rows) else 0)
+
+
+def _print_rows(rows: list[ReportRow]) -> None:
+    if not rows:
+        return
+    table = Table(
+        "severity", "file", "line", "record", "field", "value", "expected", title="Report"
+    )
+    for r in rows:
+        table.add_row(r.severity, r.file, r.line, r.record, r.field, r.value[:80], r.expected)
+    console.print(table)
+
+
+def _progress(items: list[Path], label: str) -> list[Path]:
+    from rich.progress import track
+
+    if len(items) < 2:
+        return items
+    return list(track(items, description=label, console=console))
+
+
+@app.command("import")
+def import_command(
+    files: Annotated[list[Path], typer.Argument(help="Files (or Participedia folders) to load")],
+    name: Annotated[
+        str | None, typer.Option(help="Graph name (default: the file name); one file only")
+    ] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="Reader to use")] = None,
+    quarantine: Annotated[
+        Path | None, typer.Option(help="Load the valid records; write the rest here with reasons")
+    ] = None,
+    agent: Annotated[str | None, typer.Option(help="Who imports (default: the OS user)")] = None,
+    license: Annotated[str | None, typer.Option(help="Licence IRI of the imported data")] = None,
+) -> None:
+    """Load files into the store, one named graph each, atomically; same file again: no change."""
+    from ingest.importing import plan_import, write_quarantine
+    from ingest.report import has_errors
+    from service.importer import apply, open_target
+
+    if name and len(files) > 1:
+        console.print("[red]--name needs exactly one file[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    authorities = settings.sources_dir / "authorities"
+    countries, cofog = _authorities(authorities)
+    plans: list[ImportPlan] = []
+    for path in _progress(files, "Reading and checking"):
+        try:
+            plans.append(
+                plan_import(
+                    path, base=settings.base_iri, name=name, fmt=fmt, license=license,
+                    agent=agent, quarantine=quarantine is not None,
+                    countries=countries, cofog=cofog,
+                )
+            )
+        except CoprodError as exc:
+            console.print(f"[red]Import failed:[/red] {path}: {exc}")
+            raise typer.Exit(1) from exc
+    rows = [row for plan in plans for row in plan.rows if row.severity == "error"]
+    if has_errors(rows):
+        _print_rows(rows)
+        console.print(f"[red]{len(rows)} errors: nothing was written.[/red]")
+        raise typer.Exit(1)
+    if quarantine is not None:
+        count = write_quarantine(quarantine, plans)
+        console.print(f"{count} records set aside in {quarantine}.")
+    try:
+        target = open_target(settings)
+    except CoprodError as exc:
+        console.print(f"[red]Import failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    try:
+        for plan in _progress_plans(plans):
+            outcome = apply(target, plan, settings.base_iri)
+            console.print(
+                f"{plan.file}: {plan.records} records, {outcome.reason} ({target.description})"
+            )
+    except CoprodError as exc:
+        console.print(f"[red]Import failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    finally:
+        target.close()
+
+
+def _progress_plans(plans: list[ImportPlan]) -> list[ImportPlan]:
+    from rich.progress import track
+
+    if len(plans) < 2:
+        return plans
+    return list(track(plans, description="Writing", console=console))
+
+
+def _authorities(folder: Path) -> tuple[Graph | None, Graph | None]:
+    from rdflib import Graph as RDFGraph
+
+    graphs: list[Graph | None] = []
+    for file in ("countries-skos-en.ttl", "cofog.ttl"):
+        path = folder / file
+        if not path.exists():
+            graphs.append(None)
             continue
-        result = reader(path)
-        count += len(result.records)
-        problems.extend(result.problems)
-    if problems:
-        _print_problems(problems)
-    console.print(f"{count} records read, {len(problems)} problems.")
-    raise typer.Exit(1 if problems else 0)
+        graph = RDFGraph()
+        graph.parse(path, format="turtle")
+        graphs.append(graph)
+    return graphs[0], graphs[1]
+
+
+@app.command("export")
+def export_command(
+    what: Annotated[str, typer.Argument(help="works or cases")],
+    fmt: Annotated[str, typer.Option("--format", help="bibtex, ris, csl-json or csv")] = "csv",
+    no_nc: Annotated[
+        bool, typer.Option("--no-nc", help="Leave out non-commercial (Participedia) graphs")
+    ] = False,
+    iri: Annotated[str | None, typer.Option(help="Only this record")] = None,
+    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout")] = None,
+) -> None:
+    """Export works (BibTeX, RIS, CSL-JSON, CSV) or cases (CSV) from the configured store."""
+    from service.importer import export_records
+    from service.store import open_store
+
+    if what not in ("works", "cases"):
+        console.print("[red]export works or cases[/red]")
+        raise typer.Exit(2)
+    settings = _settings()
+    try:
+        store = open_store(settings)
+        try:
+            _, text = export_records(
+                store, settings.base_iri, what=what, fmt=fmt, no_nc=no_nc, iri=iri
+            )
+        finally:
+            store.close()
+    except CoprodError as exc:
+        console.print(f"[red]Export failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

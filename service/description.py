@@ -47,7 +47,8 @@ def describe(settings: Settings, endpoint: str, graphs: list[str]) -> Graph:
             g.add((service, SD.inputFormat, URIRef(FORMATS + name)))
     if settings.federation_hosts:
         g.add((service, SD.feature, SD.BasicFederatedQuery))
-    # Not sd:UnionDefaultGraph: the default graph is the store's own default graph.
+    if settings.union_default_graph:
+        g.add((service, SD.feature, SD.UnionDefaultGraph))
     dataset = BNode()
     g.add((service, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     store_in_memory: bool = Field(
         default=False, description="Embedded store: serve from memory (copied from disk at start)"
     )
+    union_default_graph: bool = Field(
+        default=True,
+        description="Queries without default-graph-uri see the union of all named graphs "
+        "(embedded store; a remote engine must be configured the same way)",
+    )
     query_url: str | None = None
     update_url: str | None = None
     graph_store_url: str | None = None

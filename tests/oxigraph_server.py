@@ -46,8 +46,14 @@ class OxigraphServer:
     """A real `oxigraph serve` process; a context manager, or call start() and stop()."""
 
     def __init__(
-        self, location: Path | None = None, *, port: int | None = None, read_only: bool = False
+        self,
+        location: Path | None = None,
+        *,
+        port: int | None = None,
+        read_only: bool = False,
+        union_default_graph: bool = False,
     ) -> None:
+        self.union_default_graph = union_default_graph
         self._own_dir = location is None
         self.location = Path(tempfile.mkdtemp(prefix="oxigraph-")) if location is None else location
         self.port = port or free_port()
@@ -84,6 +90,8 @@ class OxigraphServer:
             "--bind",
             f"127.0.0.1:{self.port}",
         ]
+        if self.union_default_graph:
+            args.append("--union-default-graph")
         with self._log.open("wb") as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + wait_s

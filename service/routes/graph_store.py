@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from service.auth import require_write
+from service.changes import data_changed
 from service.negotiation import GRAPH_TYPES, media_type_of, negotiate
 from service.problems import NotFound, ProtocolError, UnsupportedMediaType
 from service.routes.sparql import check_iri, read_body
@@ -37,7 +38,8 @@ def _label(graph: str | None) -> str:
     return "the default graph" if graph is None else f"graph <{graph}>"
 
 
-@router.api_route("/store", methods=["GET", "HEAD"])
+@router.head("/store", include_in_schema=False)
+@router.get("/store")
 async def read_graph(request: Request) -> Response:
     """Serialise one graph, negotiated by Accept (Turtle by default); 404 if it is missing."""
     graph = _target(request)
@@ -73,6 +75,7 @@ async def put_graph(request: Request) -> Response:
     graph, data, media = await _write_body(request)
     store: Store = request.app.state.store
     created = await run_in_threadpool(_replace, store, graph, data, media)
+    data_changed(request.app.state)
     return Response(status_code=201 if created else 204)
 
 
@@ -88,6 +91,7 @@ async def post_graph(request: Request) -> Response:
     graph, data, media = await _write_body(request)
     store: Store = request.app.state.store
     created = await run_in_threadpool(_add, store, graph, data, media)
+    data_changed(request.app.state)
     return Response(status_code=201 if created else 204)
 
 
@@ -106,4 +110,5 @@ async def delete_graph(request: Request) -> Response:
     store: Store = request.app.state.store
     if not await run_in_threadpool(store.drop_graph, graph):
         raise NotFound(f"There is no {_label(graph)} in this store.")
+    data_changed(request.app.state)
     return Response(status_code=204)

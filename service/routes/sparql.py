@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service import description, sparql_text
 from service.auth import require_write
+from service.changes import data_changed
 from service.negotiation import GRAPH_TYPES, TABLE_TYPES, media_type_of, negotiate
 from service.problems import BodyTooLarge, ProtocolError, UnsupportedMediaType
 from service.settings import Settings
@@ -207,6 +208,7 @@ async def _update(request: Request, update: str, params: Params) -> Response:
     await run_in_threadpool(
         store.update, update, using_graphs=using, using_named_graphs=using_named
     )
+    data_changed(request.app.state)
     return Response(status_code=204)
 
 

@@ -32,6 +32,7 @@ def open_store(settings: Settings) -> Store:
         settings.store_dir,
         in_memory=settings.store_in_memory,
         timeout_s=settings.query_timeout_s,
+        union_default_graph=settings.union_default_graph,
     )
 
 

@@ -289,8 +289,12 @@ class EmbeddedStore:
         timeout_s: float = 30.0,
         max_running: int = 4,
         federation_hosts: Sequence[str] | None = None,
+        union_default_graph: bool = False,
     ) -> None:
         self.path = path
+        # With no default-graph-uri, a query's default graph is the union of all graphs
+        # (as `oxigraph serve --union-default-graph`), so users need no GRAPH patterns.
+        self.union_default_graph = union_default_graph
         self.federation_hosts = None if federation_hosts is None else list(federation_hosts)
         self.timeout_s = timeout_s
         self.max_running = max_running
@@ -379,6 +383,8 @@ class EmbeddedStore:
         kwargs: dict[str, Any] = {}
         if default_graphs:
             kwargs["default_graph"] = [graph_name(g) for g in default_graphs]
+        elif self.union_default_graph:
+            kwargs["use_default_graph_as_union"] = True
         if named_graphs:
             kwargs["named_graphs"] = [graph_name(g) for g in named_graphs]
         return self._reader.query(query, **kwargs)
