@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import hashlib
 import os
 import time
@@ -18,10 +20,19 @@ from ingest.artefact import Manifest, graph_lines, read_manifest, write_artefact
 from ingest.catalog import GraphInfo, catalog_graph
 from ingest.iris import Minter
 from ingest.mappers.cases import map_cases
+from ingest.mappers.participedia import (
+    CROSSWALK_FILE,
+    ParticipediaGraph,
+    Unmapped,
+    country_index,
+    load_crosswalk,
+    map_participedia,
+    unmapped_rows,
+)
 from ingest.mappers.works import map_works
 from ingest.rebase import rebase
-from ingest.records import CaseRecord, WorkRecord
-from ingest.sources import RDF_FORMATS, READERS, Source, load_sources
+from ingest.records import CaseRecord, ParticipediaEntry, WorkRecord
+from ingest.sources import RDF_FORMATS, READERS, Source, load_sources, source_digest
 from ontology import DEFAULT_BASE, HERE
 from ontology.errors import IngestError, InputError
 from ontology.reason import classify, load_ontology
@@ -31,6 +42,8 @@ BUILD_VERSION = "1"
 ONTOLOGY_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 Mapper = Callable[[list[Any], Minter], Graph]
 MAPPERS: dict[type, Mapper] = {WorkRecord: map_works, CaseRecord: map_cases}
+UNMAPPED_FILE = "unmapped.csv"
+UNMAPPED_COLUMNS = ["file", "entity", "field", "value", "count", "records"]
 
 
 class BuildFailed(IngestError):
@@ -51,6 +64,8 @@ class BuildResult:
     skipped: bool
     warnings: list[Violation] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # Participedia values that did not map to a coprod concept (also in unmapped.csv).
+    unmapped: list[dict[str, str]] = field(default_factory=list)
 
 
 def fingerprint(sources: list[Source], base: str) -> str:
@@ -58,7 +73,8 @@ def fingerprint(sources: list[Source], base: str) -> str:
     digest = hashlib.sha256(f"{BUILD_VERSION}\n{base}\n".encode())
     for source in sources:
         digest.update(f"{source.name}|{source.format}|{source.license}|{source.title}\n".encode())
-        digest.update(hashlib.sha256(source.path.read_bytes()).digest())
+        digest.update(bytes.fromhex(source_digest(source.path)))
+    digest.update(hashlib.sha256(CROSSWALK_FILE.read_bytes()).digest())
     for path in sorted(HERE.rglob("*")):
         if path.suffix in {".ttl", ".py"} and "__pycache__" not in path.parts:
             digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
@@ -88,7 +104,9 @@ def build(
         if source.format in RDF_FORMATS:
             rdf_graphs[source.name] = _parse_rdf(source)
             continue
+        step = time.perf_counter()
         result = READERS[source.format](source.path)
+        timings[f"read {source.name}"] = time.perf_counter() - step
         problems.extend(result.problems)
         records[source.name] = result.records
     timings["read"] = time.perf_counter() - started
@@ -102,8 +120,11 @@ def build(
 
     step = time.perf_counter()
     graphs: dict[URIRef, Graph] = {}
+    participedia = _ParticipediaContext(rdf_graphs.get("eu-countries", Graph()))
     for name, group in records.items():
-        graphs[minter.graph(name)] = _map(group, minter)
+        started_map = time.perf_counter()
+        graphs[minter.graph(name)] = _map(group, minter, participedia)
+        timings[f"map {name}"] = time.perf_counter() - started_map
     timings["map"] = time.perf_counter() - step
 
     step = time.perf_counter()
@@ -158,10 +179,44 @@ def build(
     manifest = write_artefact(
         out_dir, graphs, fingerprint=print_, base=base, built_at=now.isoformat(timespec="seconds")
     )
+    unmapped = unmapped_rows(participedia.unmapped)
+    _write_unmapped(out_dir / UNMAPPED_FILE, unmapped, sources_dir)
     timings["write"] = time.perf_counter() - step
     timings["total"] = time.perf_counter() - started
     warnings = [v for v in violations if v.severity != "Violation"]
-    return BuildResult(manifest, skipped=False, warnings=warnings, timings=timings)
+    return BuildResult(
+        manifest, skipped=False, warnings=warnings, timings=timings, unmapped=unmapped
+    )
+
+
+class _ParticipediaContext:
+    """What mapping Participedia needs once per build: countries, crosswalk, misses so far."""
+
+    def __init__(self, countries: Graph) -> None:
+        self.countries = country_index(countries) if len(countries) else None
+        self.crosswalk = load_crosswalk()
+        self.unmapped: list[Unmapped] = []
+
+    def map(self, entries: list[object], minter: Minter) -> Graph:
+        result: ParticipediaGraph = map_participedia(
+            entries, minter, countries=self.countries, crosswalk=self.crosswalk
+        )
+        self.unmapped.extend(result.unmapped)
+        return result.graph
+
+
+def _write_unmapped(path: Path, rows: list[dict[str, str]], sources_dir: Path) -> None:
+    """Write the unmapped-values report (file paths relative to the repository)."""
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, UNMAPPED_COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            file = row["file"]
+            with contextlib.suppress(ValueError):  # another drive on Windows: keep it as read
+                file = os.path.relpath(file, sources_dir.parent)
+            writer.writerow({**row, "file": file})
+    os.replace(tmp, path)
 
 
 def rebase_graph_of(graph: Graph, base: str) -> Graph:
@@ -187,13 +242,19 @@ def _parse_rdf(source: Source) -> Graph:
     return graph
 
 
-def _map(group: list[object], minter: Minter) -> Graph:
+def _map(group: list[object], minter: Minter, participedia: _ParticipediaContext) -> Graph:
     graph = Graph()
     by_type: dict[type, list[object]] = {}
+    entries: list[object] = []
     for record in group:
-        by_type.setdefault(type(record), []).append(record)
+        if isinstance(record, ParticipediaEntry):
+            entries.append(record)
+        else:
+            by_type.setdefault(type(record), []).append(record)
     for kind, items in by_type.items():
         graph += MAPPERS[kind](items, minter)
+    if entries:
+        graph += participedia.map(entries, minter)
     return graph
 
 
@@ -209,7 +270,7 @@ def _info(
         iri=iri,
         title=source.title,
         source=os.path.relpath(source.path, sources_dir.parent),
-        sha256=hashlib.sha256(source.path.read_bytes()).hexdigest(),
+        sha256=source_digest(source.path),
         license=source.license,
         attribution=source.attribution,
         triples=len(graph),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,6 +10,9 @@ from pathlib import Path
 
 from ingest.readers.bibtex import read_bibtex
 from ingest.readers.cases_csv import read_cases_csv
+from ingest.readers.participedia_2017 import read_participedia_2017
+from ingest.readers.participedia_2018 import read_participedia_2018
+from ingest.readers.participedia_export import read_participedia_export
 from ingest.records import ReadResult
 from ontology.errors import InputError
 
@@ -16,6 +20,10 @@ Reader = Callable[[Path], ReadResult]
 READERS: dict[str, Reader] = {
     "bibtex": read_bibtex,
     "cases-csv": read_cases_csv,
+    # `file` may name the snapshot folder or any file in it.
+    "participedia-2017": read_participedia_2017,
+    "participedia-2018": read_participedia_2018,
+    "participedia-export": read_participedia_export,
 }
 RDF_FORMATS = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml"}
 
@@ -68,3 +76,14 @@ def load_sources(folder: Path) -> list[Source]:
     if duplicates:
         raise InputError(f"duplicate source names {sorted(duplicates)}", file=str(listing))
     return sources
+
+
+def source_digest(path: Path) -> str:
+    """SHA-256 of a source file, or of every file under a source folder (names and bytes)."""
+    if not path.is_dir():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for item in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(str(item.relative_to(path)).encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(item.read_bytes()).digest())
+    return digest.hexdigest()

@@ -17,19 +17,20 @@ from __future__ import annotations
 import ast
 import json
 import math
+import re
 import socket
 import time
 import urllib.error
 from collections.abc import Iterator, Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
-from SPARQLWrapper import BASIC, POST, POSTDIRECTLY, SPARQLWrapper
+from SPARQLWrapper import BASIC, POST, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import (
     EndPointInternalError,
     EndPointNotFound,
@@ -84,6 +85,18 @@ def from_json_term(value: dict[str, Any]) -> Identifier:
     raise QueryError(f"unsupported RDF term in a result: {value!r} (RDF-star is not supported)")
 
 
+_BLANK = re.compile(r"(^|\s)_:", re.MULTILINE)
+
+
+def _insert(triples: str, graph: str | None) -> str:
+    """INSERT DATA, or INSERT ... WHERE {} when the data has blank nodes (Virtuoso refuses
+    blank nodes in INSERT DATA; a template mints fresh ones, as INSERT DATA would)."""
+    body = triples if graph is None else f"GRAPH <{graph}> {{\n{triples}}}"
+    if _BLANK.search(triples):
+        return f"INSERT {{\n{body}\n}} WHERE {{}}"
+    return f"INSERT DATA {{\n{body}\n}}"
+
+
 def _ntriples(data: bytes, media_type: str) -> str:
     """Parse `data` and write it as N-Triples lines for INSERT DATA (InputError if it fails)."""
     try:
@@ -127,7 +140,9 @@ class RemoteStore:
     def _wrapper(self, text: str, *, accept: str, params: Sequence[tuple[str, str]] = ()) -> Any:
         wrapper = SPARQLWrapper(self.query_url, updateEndpoint=self.update_url or self.query_url)
         wrapper.setMethod(POST)
-        wrapper.setRequestMethod(POSTDIRECTLY)
+        # Form-encoded POST is what every engine accepts (Virtuoso 7.2 stalls on a direct
+        # application/sparql-query body).
+        wrapper.setRequestMethod(URLENCODED)
         wrapper.setOnlyConneg(True)
         # SPARQLWrapper takes whole seconds; the overall deadline is checked while reading.
         wrapper.setTimeout(max(1, math.ceil(self.timeout_s)))
@@ -248,13 +263,15 @@ class RemoteStore:
             ("default-graph-uri", iri(g)) for g in default_graphs
         ]
         params += [("named-graph-uri", iri(g)) for g in named_graphs]
+        # Form-encoded, with the dataset in the body too: every engine accepts this form.
+        form = [("query", query), *((name, str(value)) for name, value in params)]
         request = self._http.build_request(
             "POST",
             self.query_url,
-            params=params,
-            content=query.encode("utf-8"),
+            data=None,
+            content=urlencode(form).encode("ascii"),
             headers={
-                "Content-Type": "application/sparql-query",
+                "Content-Type": "application/x-www-form-urlencoded",
                 "Accept": f"{media_type}, */*;q=0.1",
             },
         )
@@ -350,12 +367,12 @@ class RemoteStore:
             return
         triples = _ntriples(data, media_type)
         if graph is None:
-            self.update(f"DROP SILENT DEFAULT ;\nINSERT DATA {{\n{triples}}}")
+            self.update(f"DROP SILENT DEFAULT ;\n{_insert(triples, None)}")
         else:
             target = iri(graph)
             self.update(
                 f"DROP SILENT GRAPH <{target}> ;\nCREATE SILENT GRAPH <{target}> ;\n"
-                f"INSERT DATA {{ GRAPH <{target}> {{\n{triples}}} }}"
+                f"{_insert(triples, target)}"
             )
 
     def add_to_graph(self, graph: str | None, data: bytes, media_type: str) -> None:
@@ -367,10 +384,7 @@ class RemoteStore:
                 self._raise_for(response, self.graph_store_url)
             return
         triples = _ntriples(data, media_type)
-        if graph is None:
-            self.update(f"INSERT DATA {{\n{triples}}}")
-        else:
-            self.update(f"INSERT DATA {{ GRAPH <{iri(graph)}> {{\n{triples}}} }}")
+        self.update(_insert(triples, None if graph is None else iri(graph)))
 
     def _exists(self, graph: str) -> bool:
         return self.ask(f"ASK {{ GRAPH <{iri(graph)}> {{ }} }}")
