@@ -38,9 +38,9 @@ class VirtuosoServer:
     def _ini(self) -> Path:
         text = PACKAGE_INI.read_text()
         text = text.replace("/var/lib/virtuoso-opensource-7/db", str(self.dir))
-        text = re.sub(r"(?m)^ServerPort\s*=\s*1111", f"ServerPort = 127.0.0.1:{self.sql_port}", text)
-        text = re.sub(r"(?m)^ServerPort\s*=\s*8890", f"ServerPort = 127.0.0.1:{self.http_port}",
-                      text)
+        sql, http = f"127.0.0.1:{self.sql_port}", f"127.0.0.1:{self.http_port}"
+        text = re.sub(r"(?m)^ServerPort\s*=\s*1111", f"ServerPort = {sql}", text)
+        text = re.sub(r"(?m)^ServerPort\s*=\s*8890", f"ServerPort = {http}", text)
         text = re.sub(r"(?m)^DirsAllowed\s*=.*$", f"DirsAllowed = ., {self.dir}", text)
         ini = self.dir / "virtuoso.ini"
         ini.write_text(text)
