@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rdflib import Graph
+
 from ingest.artefact import iter_graphs, read_manifest
 from ontology.errors import InputError
 from service.store.base import NTRIPLES, Store
@@ -29,6 +31,23 @@ def loaded_fingerprint(store: Store, base: str) -> str | None:
     return str(result.rows[0]["f"]) if result.rows else None
 
 
+def _kept_descriptions(store: Store, catalog: str, base: str, built: set[str]) -> bytes:
+    """Catalogue triples about graphs the build does not own (imports), so a reload keeps them."""
+    graph = store.construct(
+        f"CONSTRUCT {{ ?g ?p ?o . <{base}dataset> <http://rdfs.org/ns/void#subset> ?g }} "
+        f"WHERE {{ GRAPH <{catalog}> {{ ?g ?p ?o "
+        f"FILTER(STRSTARTS(STR(?g), \"{base}graph/\")) }} }}"
+    )
+    kept = Graph()
+    for s, p, o in graph:
+        about = str(o) if str(s) == f"{base}dataset" else str(s)
+        if about not in built:
+            kept.add((s, p, o))
+    if not len(kept):
+        return b""
+    return kept.serialize(format="nt", encoding="utf-8")
+
+
 def load_artefact(store: Store, folder: Path, *, force: bool = False) -> LoadReport:
     """Load every graph of the artefact; the catalogue goes last so it flips the version."""
     manifest = read_manifest(folder)
@@ -45,5 +64,6 @@ def load_artefact(store: Store, folder: Path, *, force: bool = False) -> LoadRep
             continue
         store.replace_graph(graph, data, NTRIPLES)
     if held is not None:
+        held += _kept_descriptions(store, catalog, manifest.base, set(manifest.graphs))
         store.replace_graph(catalog, held, NTRIPLES)
     return LoadReport(skipped=False, graphs=manifest.graphs, seconds=time.perf_counter() - started)
