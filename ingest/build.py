@@ -18,6 +18,7 @@ from rdflib import Graph, URIRef
 from ingest import links
 from ingest.artefact import Manifest, graph_lines, read_manifest, write_artefact
 from ingest.catalog import GraphInfo, catalog_graph
+from ingest.dumps import write_dumps
 from ingest.iris import Minter
 from ingest.mappers.cases import map_cases
 from ingest.mappers.participedia import (
@@ -34,6 +35,7 @@ from ingest.rebase import rebase
 from ingest.records import CaseRecord, ParticipediaEntry, WorkRecord
 from ingest.sources import RDF_FORMATS, READERS, Source, load_sources, source_digest
 from ontology import DEFAULT_BASE, HERE
+from ontology.docs import write_docs
 from ontology.errors import IngestError, InputError
 from ontology.reason import classify, load_ontology
 from ontology.validate import Violation, validate
@@ -139,7 +141,12 @@ def build(
 
     step = time.perf_counter()
     inference = classify(record_data)
-    graphs[minter.graph("inferred")] = inference.triples
+    inferred, inferred_nc, nc_source = _split_non_commercial(
+        inference.triples, graphs, sources, minter
+    )
+    graphs[minter.graph("inferred")] = inferred
+    if nc_source is not None and len(inferred_nc):
+        graphs[minter.graph("inferred-nc")] = inferred_nc
     timings["reason"] = time.perf_counter() - step
 
     infos = [
@@ -164,9 +171,20 @@ def build(
             minter.graph("inferred"),
             "Types inferred by HermiT from the asserted data",
             "ontology/reason.py",
-            inference.triples,
+            inferred,
         )
     )
+    if nc_source is not None and len(inferred_nc):
+        infos.append(
+            _derived(
+                minter.graph("inferred-nc"),
+                "Types inferred by HermiT for records from non-commercial sources",
+                "ontology/reason.py",
+                inferred_nc,
+                nc_source.license,
+                nc_source.attribution,
+            )
+        )
     now = datetime.now(UTC)
     graphs[minter.graph("catalog")] = catalog_graph(infos, minter, fingerprint=print_, when=now)
     if base != DEFAULT_BASE:
@@ -181,6 +199,8 @@ def build(
     )
     unmapped = unmapped_rows(participedia.unmapped)
     _write_unmapped(out_dir / UNMAPPED_FILE, unmapped, sources_dir)
+    write_dumps(out_dir, out_dir.parent / "dumps")
+    write_docs(out_dir.parent / "docs", base=base)
     timings["write"] = time.perf_counter() - step
     timings["total"] = time.perf_counter() - started
     warnings = [v for v in violations if v.severity != "Violation"]
@@ -277,8 +297,33 @@ def _info(
     )
 
 
-def _derived(iri: URIRef, title: str, source: str, graph: Graph) -> GraphInfo:
+def _derived(
+    iri: URIRef,
+    title: str,
+    source: str,
+    graph: Graph,
+    license: str = ONTOLOGY_LICENSE,
+    attribution: str = "coprod contributors",
+) -> GraphInfo:
     digest = hashlib.sha256("".join(graph_lines(graph, iri)).encode("utf-8")).hexdigest()
-    return GraphInfo(
-        iri, title, source, digest, ONTOLOGY_LICENSE, "coprod contributors", len(graph)
-    )
+    return GraphInfo(iri, title, source, digest, license, attribution, len(graph))
+
+
+def _split_non_commercial(
+    inferred: Graph, graphs: dict[URIRef, Graph], sources: list[Source], minter: Minter
+) -> tuple[Graph, Graph, Source | None]:
+    """Inferred types of records asserted only in non-commercial sources go in their own
+    graph, under that licence, so the open dump and `--no-nc` exports leave them out."""
+    closed = [s for s in sources if "by-nc" in s.license and minter.graph(s.name) in graphs]
+    if not closed:
+        return inferred, Graph(), None
+    open_subjects = {
+        subject
+        for name, graph in graphs.items()
+        if name not in {minter.graph(s.name) for s in closed}
+        for subject in graph.subjects(unique=True)
+    }
+    open_part, closed_part = Graph(), Graph()
+    for triple in inferred:
+        (open_part if triple[0] in open_subjects else closed_part).add(triple)
+    return open_part, closed_part, closed[0]

@@ -1,0 +1,525 @@
+"""Server-rendered HTML pages: home, browse, record pages, the typology matrix, charts, SPARQL.
+
+Data comes from the lookup registry (bound parameters) and from a few fixed queries on the
+store seam whose only variable part is an IRI built here from a checked slug or local name;
+user input is never pasted into SPARQL. Routes are plain `def`, so the blocking store calls
+run in FastAPI's thread pool.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from rdflib import URIRef
+
+from ontology.errors import InputError
+from service.lookups import Registry, Value, plain
+from service.store.base import Store
+
+HERE = Path(__file__).resolve().parent.parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+EXAMPLES = HERE.parent / "queries" / "examples"
+PAGE_SIZE = 50
+RECORD_TYPES = {"case", "work", "person", "org", "place", "venue", "method"}
+ROLES = ("professionals", "jointly", "community")
+# Tight enough to stop injected scripts and framing; YASGUI sets inline styles.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+LICENCES = {
+    "https://creativecommons.org/licenses/by/4.0/": "CC BY 4.0",
+    "https://creativecommons.org/licenses/by-nc-sa/3.0/": "CC BY-NC-SA 3.0",
+    "https://creativecommons.org/licenses/by-nc-sa/4.0/": "CC BY-NC-SA 4.0",
+    "https://creativecommons.org/publicdomain/zero/1.0/": "CC0 1.0",
+}
+# Labels for properties outside the coprod ontology (coprod's own come from the ontology graph).
+PROPERTY_LABELS = {
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#type": "type",
+    "http://www.w3.org/2000/01/rdf-schema#label": "label",
+    "http://purl.org/dc/terms/source": "source",
+    "http://purl.org/dc/terms/creator": "author",
+    "http://purl.org/dc/terms/isPartOf": "published in",
+    "http://purl.org/dc/terms/spatial": "place",
+    "http://purl.org/dc/terms/subject": "subject",
+    "http://purl.org/spar/fabio/hasPublicationYear": "publication year",
+    "http://purl.org/ontology/bibo/doi": "DOI",
+    "http://purl.org/ontology/bibo/authorList": "author list",
+    "http://purl.org/spar/cito/cites": "cites",
+    "http://www.w3.org/2004/02/skos/core#editorialNote": "editorial note",
+    "http://www.w3.org/2004/02/skos/core#prefLabel": "preferred label",
+    "http://www.w3.org/2004/02/skos/core#altLabel": "also called",
+    "http://www.w3.org/2004/02/skos/core#inScheme": "in scheme",
+    "https://schema.org/sameAs": "same as",
+    "https://schema.org/url": "web page",
+    "https://schema.org/startDate": "start date",
+    "http://xmlns.com/foaf/0.1/name": "name",
+}
+DCT_SOURCE = "http://purl.org/dc/terms/source"
+SKOS_NOTE = "http://www.w3.org/2004/02/skos/core#editorialNote"
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,200}$")
+_LOCAL = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,100}$")
+_YEAR = re.compile(r"^\d{4}$")
+# IRIs put into the fixed queries come from the store; this only guards the `<...>` syntax.
+_IRI = re.compile(r"^[a-z][a-z0-9+.-]*:[^\s<>\"{}|^`\\]+$")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+router = APIRouter(include_in_schema=False)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The Jinja2 environment over service/templates, autoescaping HTML."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["licence"] = licence_name
+    return env
+
+
+def render(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A template rendered as an HTML response with the security headers."""
+    html = environment().get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+def licence_name(iri: Value) -> str:
+    """A short name for a licence IRI, or the IRI itself."""
+    return LICENCES.get(str(iri), str(iri or "unknown"))
+
+
+def local_name(iri: str) -> str:
+    """The part of an IRI after its last `#` or `/`."""
+    return re.split(r"[#/]", iri.rstrip("/"))[-1]
+
+
+def words(name: str) -> str:
+    """`startDate` -> `start date`, for properties without a label."""
+    return _CAMEL.sub(" ", name).lower()
+
+
+class Site:
+    """Turns IRIs into page links for one registry base."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def href(self, iri: Value) -> str | None:
+        """The local page for a coprod IRI, or None for other IRIs."""
+        text = str(iri or "")
+        if text.startswith(self.base + "id/"):
+            parts = text[len(self.base) + 3:].split("/")
+            if len(parts) == 2 and parts[0] in RECORD_TYPES and _SLUG.match(parts[1]):
+                return f"/id/{parts[0]}/{parts[1]}.html"
+        if text.startswith(self.base + "ontology#"):
+            local = text.split("#", 1)[1]
+            if _LOCAL.match(local):
+                return f"/concept/{local}"
+        return None
+
+
+def _rows(
+    request: Request, name: str, values: Mapping[str, str] | None = None
+) -> list[dict[str, Value]]:
+    """All rows of a lookup, page by page (the lookups cap a page at 1000 rows)."""
+    registry: Registry = request.app.state.registry
+    store: Store = request.app.state.store
+    limit = registry.get(name).max_limit
+    rows: list[dict[str, Value]] = []
+    offset = 0
+    while True:
+        page = registry.run(store, name, values or {}, limit=limit, offset=offset)
+        rows.extend(page.rows)
+        if not page.more or offset > 100_000:
+            return rows
+        offset += limit
+
+
+def _select(request: Request, query: str) -> list[dict[str, Value]]:
+    store: Store = request.app.state.store
+    result = store.select(query)
+    return [{k: plain(v) for k, v in row.items()} for row in result.rows]
+
+
+def _labels(request: Request, iris: Iterable[Value]) -> dict[str, str]:
+    """English (or untagged) labels of IRIs; the IRIs come from the store, never from input."""
+    wanted = sorted({str(i) for i in iris if i and _IRI.match(str(i))})
+    if not wanted:
+        return {}
+    values = " ".join(f"<{i}>" for i in wanted)
+    rows = _select(request, f"""
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?s ?label WHERE {{
+          VALUES ?s {{ {values} }}
+          GRAPH ?g {{ ?s rdfs:label|skos:prefLabel ?label }}
+          FILTER(LANG(?label) = "" || LANGMATCHES(LANG(?label), "en"))
+        }} ORDER BY ?s ?label""")
+    out: dict[str, str] = {}
+    for row in rows:
+        out.setdefault(str(row["s"]), str(row["label"]))
+    return out
+
+
+def _context(request: Request, **extra: Any) -> dict[str, Any]:
+    site = Site(request.app.state.registry.base)
+    return {"site": site, "path": request.url.path, **extra}
+
+
+def not_found(request: Request, what: str) -> HTMLResponse:
+    """The HTML 404 page."""
+    return render("not_found.html", 404, **_context(request, title="Not found", what=what))
+
+
+# ------------------------------------------------------------------------------------ pages
+
+
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    """What the graph holds: counts, the named graphs with their licences, where to go next."""
+    counts = _select(request, """
+        PREFIX cop: <https://w3id.org/coprod/ontology#>
+        PREFIX schema: <https://schema.org/>
+        PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+        SELECT ?kind (COUNT(DISTINCT ?s) AS ?n) WHERE {
+          VALUES (?kind ?type) { ("cases" cop:Case) ("works" schema:CreativeWork)
+            ("people" foaf:Person) ("organisations" foaf:Organization) ("methods" cop:Method) }
+          GRAPH ?g { ?s a ?type }
+        } GROUP BY ?kind ORDER BY ?kind""".replace(
+        "https://w3id.org/coprod/", request.app.state.registry.base))
+    graphs = _rows(request, "graphs")
+    return render("home.html", **_context(
+        request, title="coprod", counts={str(r["kind"]): r["n"] for r in counts}, graphs=graphs))
+
+
+def _one(values: Mapping[str, list[str]], name: str) -> str:
+    got = values.get(name, [])
+    if len(got) > 1:
+        raise InputError("given more than once", field=name)
+    return got[0].strip() if got else ""
+
+
+def _query(request: Request, names: Iterable[str]) -> dict[str, str]:
+    values: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        values.setdefault(key, []).append(value)
+    return {name: _one(values, name) for name in names}
+
+
+def _page_number(raw: str) -> int:
+    if not raw:
+        return 1
+    if not re.fullmatch(r"\d{1,6}", raw) or int(raw) < 1:
+        raise InputError("expected a page number from 1", field="page", value=raw[:20])
+    return int(raw)
+
+
+@router.api_route("/cases", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def cases(request: Request) -> HTMLResponse:
+    """Browse cases: filter by cell, roles, country, service area, start years and text."""
+    form = _query(request, ("cell", "plans", "delivers", "country", "area", "from", "to", "q",
+                            "page"))
+    try:
+        page_no = _page_number(form["page"])
+        values = {k: form[k] for k in ("plans", "delivers", "country", "area", "from", "to")
+                  if form[k]}
+        rows = _rows(request, "cases", values)
+        found = {str(r["case"]) for r in _rows(request, "cases-search", {"q": form["q"]})} \
+            if form["q"] else None
+        if form["cell"]:
+            in_cell = {str(r["case"]) for r in _rows(request, "cases-by-cell",
+                                                     {"cell": form["cell"]})}
+            found = in_cell if found is None else found & in_cell
+    except InputError as exc:
+        return render("cases.html", 400, **_context(
+            request, title="Cases", form=form, error=exc.describe(), items=[], total=0,
+            paging=None, roles=ROLES))
+    # The lookup gives one row per service area; the list shows each case once.
+    items: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if found is not None and str(row["case"]) not in found:
+            continue
+        item = items.setdefault(str(row["case"]), {**row, "areas": []})
+        if row["serviceArea"]:
+            item["areas"].append(local_name(str(row["serviceArea"])))
+    listed = list(items.values())
+    pager = _pager(request, form, page_no, len(listed))
+    shown = listed[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE]
+    return render("cases.html", **_context(
+        request, title="Cases", form=form, items=shown, total=len(listed), paging=pager,
+        roles=ROLES, error=None))
+
+
+@router.api_route("/works", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def works(request: Request) -> HTMLResponse:
+    """Browse works: filter by author, year range, venue and text in the title."""
+    form = _query(request, ("author", "from", "to", "venue", "q", "page"))
+    try:
+        page_no = _page_number(form["page"])
+        rows = _rows(request, "works", {k: form[k] for k in ("from", "to") if form[k]})
+        by_author = {str(r["work"]) for r in _rows(
+            request, "works-by-author", {"author": form["author"]})} if form["author"] else None
+    except InputError as exc:
+        return render("works.html", 400, **_context(
+            request, title="Works", form=form, error=exc.describe(), items=[], total=0,
+            paging=None))
+    venue, text = form["venue"].casefold(), form["q"].casefold()
+    listed = [
+        r for r in rows
+        if (by_author is None or str(r["work"]) in by_author)
+        and (not venue or venue in str(r["venue"] or "").casefold())
+        and (not text or text in str(r["title"] or "").casefold())
+    ]
+    pager = _pager(request, form, page_no, len(listed))
+    shown = listed[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE]
+    return render("works.html", **_context(
+        request, title="Works", form=form, items=shown, total=len(listed), paging=pager,
+        error=None))
+
+
+def _pager(request: Request, form: Mapping[str, str], page_no: int, total: int) -> dict[str, Any]:
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    kept = {k: v for k, v in form.items() if v and k != "page"}
+
+    def link(n: int) -> str:
+        return request.url.path + "?" + urlencode({**kept, "page": n})
+
+    return {
+        "page": page_no, "pages": pages,
+        "prev": link(page_no - 1) if page_no > 1 else None,
+        "next": link(page_no + 1) if page_no < pages else None,
+    }
+
+
+@router.api_route("/typology", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def typology(request: Request) -> HTMLResponse:
+    """Bovaird's matrix: cell classes and their place from the ontology, counts from a lookup."""
+    base = request.app.state.registry.base
+    cells = _select(request, f"""
+        PREFIX cop: <{base}ontology#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?cell ?row ?column ?label ?alt ?notation ?definition WHERE {{
+          GRAPH <{base}graph/ontology> {{
+            ?cell rdfs:subClassOf cop:BovairdCell ; cop:matrixRow ?row ; cop:matrixColumn ?column ;
+                  rdfs:label ?label .
+            OPTIONAL {{ ?cell skos:altLabel ?alt }}
+            OPTIONAL {{ ?cell skos:notation ?notation }}
+            OPTIONAL {{ ?cell skos:definition ?definition }}
+          }}
+        }} ORDER BY ?row ?column""")
+    # Counted from the reasoner's cell classes (the `cases-by-cell` lookup), the same rows
+    # the cell's case list shows, so a cell's count and its list always agree.
+    counts = Counter(str(r["cellClass"]) for r in _rows(request, "cases-by-cell"))
+    grid: dict[tuple[int, int], dict[str, Any]] = {}
+    for cell in cells:
+        iri = str(cell["cell"])
+        match = re.search(r"Planned(?:By)?(\w+?)Delivered(?:By)?(\w+)$", iri)
+        slug = "-".join(m.lower() for m in match.groups()) if match else ""
+        grid.setdefault((int(str(cell["row"])), int(str(cell["column"]))), {
+            **cell, "count": counts.get(iri, 0), "slug": slug,
+            "local": local_name(iri)})
+    total = sum(int(str(c["count"])) for c in grid.values())
+    return render("typology.html", **_context(
+        request, title="Bovaird's matrix", grid=grid, roles=ROLES, total=total))
+
+
+@router.api_route("/charts", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def charts(request: Request) -> HTMLResponse:
+    """Cases per start year, country and service area as server-drawn SVG; a map of places."""
+    rows = _rows(request, "cases")
+    seen: dict[str, dict[str, Value]] = {}
+    areas: Counter[str] = Counter()
+    for row in rows:
+        seen.setdefault(str(row["case"]), row)
+        if row["serviceArea"]:
+            areas[str(row["serviceArea"])] += 1
+    years = Counter(int(str(r["startYear"])) for r in seen.values() if r["startYear"])
+    countries = Counter(str(r["countryCode"]) for r in seen.values() if r["countryCode"])
+    base = request.app.state.registry.base
+    points = _select(request, f"""
+        PREFIX cop: <{base}ontology#>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        PREFIX schema: <https://schema.org/>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?case (SAMPLE(?label) AS ?name) (SAMPLE(?lat) AS ?latitude)
+               (SAMPLE(?long) AS ?longitude) WHERE {{
+          GRAPH ?g0 {{ ?case a cop:Case }}
+          GRAPH ?g1 {{ ?case dcterms:spatial ?place }}
+          GRAPH ?g2 {{ ?place schema:latitude ?lat ; schema:longitude ?long }}
+          GRAPH ?g3 {{ ?case rdfs:label ?label }}
+        }} GROUP BY ?case ORDER BY ?case""")
+    dots = []
+    for p in points:
+        try:
+            lat, lon = float(str(p["latitude"])), float(str(p["longitude"]))
+        except ValueError:
+            continue
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            dots.append({"x": round(lon + 180, 2), "y": round(90 - lat, 2),
+                         "name": p["name"], "case": p["case"]})
+    country_labels = _labels(request, (
+        f"http://publications.europa.eu/resource/authority/country/{c}" for c in countries))
+    area_labels = _labels(request, areas)
+    by_year = sorted(years.items())
+    return render("charts.html", **_context(
+        request, title="Charts",
+        years=by_year, year_span=(by_year[0][0], by_year[-1][0]) if by_year else None,
+        countries=[(c, country_labels.get(
+            f"http://publications.europa.eu/resource/authority/country/{c}", c), n)
+            for c, n in countries.most_common(20)],
+        areas=[(local_name(a), area_labels.get(a, local_name(a)), n)
+               for a, n in areas.most_common(20)],
+        other_countries=sum(countries.values()) - sum(n for _, n in countries.most_common(20)),
+        cases=len(seen), dots=dots))
+
+
+def examples() -> list[dict[str, str]]:
+    """The example queries of queries/examples with their one-line summaries."""
+    out = []
+    for path in sorted(EXAMPLES.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        match = re.search(r"^#\+\s*summary:\s*(.+)$", text, re.MULTILINE)
+        out.append({"name": path.stem, "summary": match.group(1).strip() if match else path.stem,
+                    "query": text})
+    return out
+
+
+@router.api_route("/query", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def query(request: Request) -> HTMLResponse:
+    """The SPARQL editor (YASGUI, served from /static) with the examples and the lookups."""
+    return render("query.html", **_context(
+        request, title="SPARQL query", examples=examples(),
+        lookups=list(request.app.state.registry)))
+
+
+# ------------------------------------------------------------------------------ records
+
+
+def _describe(request: Request, iri: str) -> dict[str, Any]:
+    """Every statement about `iri` by property, its incoming links, provenance and sources."""
+    base = request.app.state.registry.base
+    store: Store = request.app.state.store
+    # Raw terms here: an IRI and a literal that looks like one must render differently.
+    out_rows: list[dict[str, Value]] = [
+        {"p": str(r["p"]), "o": str(r["o"]), "is_iri": isinstance(r["o"], URIRef)}
+                for r in store.select(f"""
+        SELECT ?g ?p ?o WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }} ORDER BY ?p ?o""").rows]
+    in_rows = _select(request, f"""
+        PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT DISTINCT ?s ?p WHERE {{
+          GRAPH ?g {{ ?s ?p <{iri}> }} FILTER(isIRI(?s) && ?p != rdf:type)
+        }} ORDER BY ?p ?s LIMIT 500""")
+    labels = _labels(request, [r["p"] for r in out_rows + in_rows]
+                     + [r["o"] for r in out_rows if r["is_iri"]] + [r["s"] for r in in_rows])
+    fields: dict[str, dict[str, Any]] = {}
+    unverified: list[str] = []
+    notes: list[str] = []
+    for row in out_rows:
+        prop, obj = str(row["p"]), row["o"]
+        # These have their own sections on the page (status box, sources), not the facts list.
+        if prop == f"{base}ontology#unverifiedField":
+            unverified.append(str(obj))
+            continue
+        if prop == SKOS_NOTE:
+            notes.append(str(obj))
+            continue
+        if prop == DCT_SOURCE:
+            continue
+        is_iri = bool(row["is_iri"])
+        field = fields.setdefault(prop, {
+            "iri": prop, "label": labels.get(prop) or PROPERTY_LABELS.get(prop)
+            or words(local_name(prop)), "values": []})
+        value = {"text": labels.get(str(obj), str(obj)), "iri": str(obj) if is_iri else None}
+        if value not in field["values"]:
+            field["values"].append(value)
+    incoming: dict[str, dict[str, Any]] = {}
+    for row in in_rows:
+        prop = str(row["p"])
+        group = incoming.setdefault(prop, {"label": labels.get(prop) or PROPERTY_LABELS.get(
+            prop) or words(local_name(prop)), "values": []})
+        group["values"].append({"text": labels.get(str(row["s"]), local_name(str(row["s"]))),
+                                "iri": str(row["s"])})
+    title = next((v["text"] for key in (
+        "http://www.w3.org/2000/01/rdf-schema#label", "http://purl.org/dc/terms/title",
+        "http://www.w3.org/2004/02/skos/core#prefLabel", "http://xmlns.com/foaf/0.1/name")
+        for v in fields.get(key, {}).get("values", [])), local_name(iri))
+    provenance = _rows(request, "record-provenance", {"record": iri})
+    sources = _rows(request, "record-sources", {"record": iri})
+    status = next((str(r["confirmation"]) for r in sources if r["confirmation"]), None)
+    pages = {str(r["page"]) for r in sources if r["page"]}
+    pages |= {str(r["o"]) for r in out_rows if r["p"] == DCT_SOURCE}
+    if status is None and f"{base}ontology#confirmation" in fields:
+        status = fields[f"{base}ontology#confirmation"]["values"][0]["iri"]
+    return {"iri": iri, "title": title, "fields": list(fields.values()),
+            "incoming": list(incoming.values()), "provenance": provenance,
+            "nc": any("-nc" in str(r["licence"] or "") for r in provenance),
+            "sources": sorted(pages),
+            "status": local_name(status) if status else None, "unverified": sorted(unverified),
+            "notes": notes}
+
+
+@router.api_route("/id/{kind}/{slug}.html", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def record(request: Request, kind: str, slug: str) -> HTMLResponse:
+    """The page of one case, work, person, organisation, place, venue or method."""
+    if kind not in RECORD_TYPES or not _SLUG.match(slug):
+        return not_found(request, f"/id/{kind}/{slug}")
+    iri = f"{request.app.state.registry.base}id/{kind}/{slug}"
+    data = _describe(request, iri)
+    if not data["fields"]:
+        return not_found(request, iri)
+    extra: dict[str, Any] = {}
+    if kind == "case":
+        rows = _rows(request, "case", {"case": iri})
+        extra["case"] = rows[0] if rows else {}
+        cell = str(extra["case"].get("cellClass") or "")
+        match = re.search(r"Planned(?:By)?(\w+?)Delivered(?:By)?(\w+)$", cell)
+        extra["cell_slug"] = "-".join(m.lower() for m in match.groups()) if match else None
+        extra["cell_label"] = _labels(request, [cell]).get(cell) if cell else None
+    return render("record.html", **_context(
+        request, title=data["title"], kind=kind, slug=slug, record=data, rdf=f"/id/{kind}/{slug}",
+        **extra))
+
+
+@router.api_route("/concept/{local}", methods=["GET", "HEAD"], response_class=HTMLResponse)
+def concept(request: Request, local: str) -> HTMLResponse:
+    """The page of a term of the coprod ontology: a SKOS concept, scheme or cell class."""
+    if not _LOCAL.match(local):
+        return not_found(request, f"/concept/{local}")
+    iri = f"{request.app.state.registry.base}ontology#{local}"
+    data = _describe(request, iri)
+    if not data["fields"]:
+        return not_found(request, iri)
+    return render("record.html", **_context(
+        request, title=data["title"], kind="concept", slug=local, record=data, rdf=None))
+
+
+@router.api_route("/static/{path:path}", methods=["GET", "HEAD"])
+def static(path: str) -> Response:
+    """Files under service/static (CSS, JS, the bundled YASGUI); nothing outside it."""
+    target = (STATIC / path).resolve()
+    if not target.is_relative_to(STATIC) or not target.is_file() or ".." in path:
+        return Response("not found", status_code=404, media_type="text/plain")
+    return FileResponse(target, headers={
+        "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
