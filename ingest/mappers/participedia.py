@@ -112,6 +112,9 @@ def load_crosswalk(path: Path = CROSSWALK_FILE) -> Crosswalk:
     return crosswalk
 
 
+ALIASES_FILE = Path(__file__).parents[1] / "crosswalk" / "country-aliases.csv"
+
+
 def country_index(countries: Graph) -> dict[str, str]:
     """Casefolded English prefLabel/altLabel -> three-letter code of the EU country table."""
     index: dict[str, str] = {}
@@ -124,6 +127,9 @@ def country_index(countries: Graph) -> dict[str, str]:
                 and label.language in (None, "en")
             ):
                 index[str(label).casefold()] = str(subject)[len(namespace) :]
+    with ALIASES_FILE.open(encoding="utf-8", newline="") as rows:
+        for row in csv.DictReader(rows):
+            index.setdefault(row["name"].casefold(), row["code"])
     return index
 
 
