@@ -51,7 +51,11 @@ def read_cases_csv(path: Path) -> ReadResult:
         result.problems.append(exc)
         return result
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-    header = reader.fieldnames or []
+    try:
+        header = list(reader.fieldnames or [])
+    except csv.Error as exc:
+        result.problems.append(InputError(f"malformed CSV header: {exc}", file=str(path), line=1))
+        return result
     unknown = [name for name in header if name not in COLUMNS]
     missing = [name for name in REQUIRED if name not in header]
     if unknown or missing:
