@@ -109,7 +109,13 @@ def render_html(graph: Graph, base: str = DEFAULT_BASE) -> str:
     """The documentation page of the ontology in `graph` (pyLODE, or the plain listing)."""
     namespace = base + "ontology#"
     try:
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
         from pylode import OntPub  # imported here: an optional build tool, slow to import
+
+        # pyLODE calls logging.basicConfig(DEBUG) on import; give the process its logging back.
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
         document = OntPub(graph)
         # pyLODE makes fragment ids from labels ("case"); seeding its id table with the local

@@ -82,7 +82,8 @@ def build_command(
         for name, count in manifest.graphs.items():
             table.add_row(name, f"{count:,}")
         console.print(table)
-        timing = ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items())
+        steps = ("read", "map", "validate", "reason", "write", "total")
+        timing = ", ".join(f"{k} {result.timings[k]:.2f}s" for k in steps if k in result.timings)
         console.print(f"{manifest.triples:,} triples; {timing}")
         _print_warnings(result.warnings)
         _print_unmapped(result.unmapped, settings.artefact_dir)
@@ -90,13 +91,18 @@ def build_command(
         _load(settings, force=not result.skipped)
 
 
-def _print_warnings(warnings: list[Violation], limit: int = 10) -> None:
-    for warning in warnings[:limit]:
-        console.print(
-            f"[yellow]warning[/yellow] {warning.record}: {warning.field}: {warning.message}"
+def _print_warnings(warnings: list[Violation], examples: int = 3) -> None:
+    """Warnings grouped by field and message, with a few records each."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for warning in warnings:
+        groups.setdefault((warning.field, warning.message), []).append(warning.record)
+    for (field, message), records in sorted(groups.items()):
+        shown = ", ".join(records[:examples]) + (
+            f" and {len(records) - examples} more" if len(records) > examples else ""
         )
-    if len(warnings) > limit:
-        console.print(f"[yellow]... and {len(warnings) - limit} more warnings[/yellow]")
+        console.print(f"[yellow]warning[/yellow] {field}: {message} ({shown})")
+    if warnings:
+        console.print("Warnings do not block the build; `coprod validate FILE` lists them all.")
 
 
 def _print_unmapped(rows: list[dict[str, str]], folder: Path) -> None:
