@@ -94,7 +94,7 @@ def create_app(
             allow_origins=list(settings.cors_origins),
             allow_credentials=False,
             allow_methods=WRITE_METHODS,
-            allow_headers=["Accept", "Authorization", "Content-Type"],
+            allow_headers=["Accept", "Authorization", "Content-Type", "X-Coprod-Agent"],
         )
     # Added last so it wraps CORS too and merges with its `Vary: Origin`.
     app.add_middleware(VaryAccept)

@@ -9,6 +9,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from ingest.artefact import iter_graphs, read_manifest
+from ingest.edits import reapply_request
 from ontology.errors import InputError
 from service.store.base import NTRIPLES, Store
 
@@ -66,4 +67,6 @@ def load_artefact(store: Store, folder: Path, *, force: bool = False) -> LoadRep
     if held is not None:
         held += _kept_descriptions(store, catalog, manifest.base, set(manifest.graphs))
         store.replace_graph(catalog, held, NTRIPLES)
+    # Catalogue corrections live outside the artefact: put them back over the reloaded graphs.
+    store.update(reapply_request(manifest.base))
     return LoadReport(skipped=False, graphs=manifest.graphs, seconds=time.perf_counter() - started)

@@ -87,6 +87,12 @@ class Refused(InputError):
 
 
 # status, title; looked up along the exception's MRO so subclasses inherit their parent's row.
+class Conflict(CoprodError):
+    """A record with this id already exists (POST creates; PUT corrects)."""
+
+    code = "conflict"
+
+
 TABLE: dict[type[CoprodError], tuple[int, str]] = {
     ProtocolError: (400, "Bad request"),
     Refused: (400, "Operation refused"),
@@ -95,6 +101,7 @@ TABLE: dict[type[CoprodError], tuple[int, str]] = {
     Unauthorized: (401, "Authentication required"),
     Forbidden: (403, "Forbidden"),
     NotFound: (404, "Not found"),
+    Conflict: (409, "Conflict"),
     NotAcceptable: (406, "Not acceptable"),
     BodyTooLarge: (413, "Request body too large"),
     UnsupportedMediaType: (415, "Unsupported media type"),

@@ -57,7 +57,7 @@ def read_bibtex(path: Path) -> ReadResult:
             )
             continue
         seen.add(key)
-        record = _to_record(convert_to_unicode(dict(entry)), origin, result.problems)
+        record = entry_to_record(convert_to_unicode(dict(entry)), origin, result.problems)
         if record is not None:
             result.records.append(record)
     for key, line in lines.items():
@@ -112,7 +112,7 @@ def _people(value: str) -> list[Person]:
     return people
 
 
-def _to_record(
+def entry_to_record(
     entry: dict[str, str], origin: Origin, problems: list[InputError]
 ) -> WorkRecord | None:
     kind = KINDS.get(entry.get("ENTRYTYPE", "").lower())

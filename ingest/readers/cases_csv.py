@@ -72,7 +72,7 @@ def read_cases_csv(path: Path) -> ReadResult:
     seen: set[str] = set()
     try:
         for row in reader:
-            _read_row(path, reader.line_num, row, seen, result)
+            read_row(path, reader.line_num, row, seen, result)
     except csv.Error as exc:
         result.problems.append(
             InputError(f"malformed CSV: {exc}", file=str(path), line=reader.line_num)
@@ -80,7 +80,7 @@ def read_cases_csv(path: Path) -> ReadResult:
     return result
 
 
-def _read_row(
+def read_row(
     path: Path, line: int, row: dict[str, str | None], seen: set[str], result: ReadResult
 ) -> None:
     if None in row:
