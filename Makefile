@@ -9,7 +9,7 @@ export COPROD_PORT ?= 8000
 export COPROD_HOST ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup java build run serve test lint typecheck unit bench clean browser web test-web screenshots
+.PHONY: help setup java build run serve test lint typecheck unit bench bench-large clean browser web test-web screenshots test-virtuoso test-comunica loadtest audit
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-16s %s\n", $$1, $$2}'

@@ -16,6 +16,7 @@ from typing import Any
 from rdflib import Graph, URIRef
 
 from ingest import links
+from ingest.aggregates import count_cases, stats_graph
 from ingest.artefact import Manifest, graph_lines, read_manifest, write_artefact
 from ingest.catalog import GraphInfo, catalog_graph
 from ingest.dumps import write_dumps
@@ -123,6 +124,9 @@ def build(
     step = time.perf_counter()
     graphs: dict[URIRef, Graph] = {}
     participedia = _ParticipediaContext(rdf_graphs.get("eu-countries", Graph()))
+    # Works are known before anything is mapped: the same DOI in two sources is one work, and
+    # cases name works by key whatever source the work came from.
+    minter.register_works((work.key, work.doi) for work in works)
     for name, group in records.items():
         started_map = time.perf_counter()
         graphs[minter.graph(name)] = _map(group, minter, participedia)
@@ -147,6 +151,8 @@ def build(
     graphs[minter.graph("inferred")] = inferred
     if nc_source is not None and len(inferred_nc):
         graphs[minter.graph("inferred-nc")] = inferred_nc
+    stats = stats_graph(count_cases(record_data, inference.triples))
+    graphs[minter.graph("stats")] = stats
     timings["reason"] = time.perf_counter() - step
 
     infos = [
@@ -172,6 +178,14 @@ def build(
             "Types inferred by HermiT from the asserted data",
             "ontology/reason.py",
             inferred,
+        )
+    )
+    infos.append(
+        _derived(
+            minter.graph("stats"),
+            "Case counts for the typology matrix and the charts",
+            "ingest/aggregates.py",
+            stats,
         )
     )
     if nc_source is not None and len(inferred_nc):

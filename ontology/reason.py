@@ -67,16 +67,23 @@ def classify(data: Graph, base: str = DEFAULT_BASE) -> Inference:
     facts = _reasoning_input(data, ontology, base)
     cop = Namespace(base + "ontology#")
     cases = {s for s in facts.subjects(RDF.type, cop.Case)} | _domain_subjects(facts, ontology, cop)
+    summary, representative = summarise(facts, base)
     with tempfile.TemporaryDirectory(prefix="coprod-reason-") as tmp:
         tbox = Path(tmp) / "tbox.nt"
         ontology.serialize(tbox, format="nt", encoding="utf-8")
         try:
-            found = _hermit(tbox, facts, Path(tmp))
+            by_representative = _hermit(tbox, summary, Path(tmp))
         except _Inconsistent:
             culprits = _known_causes(facts, ontology)
             if not culprits:
                 culprits = _bisect(tbox, facts, Path(tmp))
             raise IngestError(_describe(culprits, data)) from None
+    # Every record gets what HermiT found for the representative of its signature.
+    found: dict[Node, set[Node]] = {
+        record: by_representative.get(rep, set()) for record, rep in representative.items()
+    }
+    for node, classes in by_representative.items():
+        found.setdefault(node, classes)
     superclasses = _named_superclasses(ontology)
     record_prefix = base + "id/"
     triples = Graph()
@@ -161,6 +168,60 @@ def _reasoning_input(data: Graph, ontology: Graph, base: str) -> Graph:
         if s in records and isinstance(s, URIRef) and isinstance(o, URIRef):
             facts.add((s, RDF.type, o))
     return facts
+
+
+# --- one representative per signature --------------------------------------------------------
+
+
+def summarise(facts: Graph, base: str = DEFAULT_BASE) -> tuple[Graph, dict[Node, Node]]:
+    """The facts with every record replaced by one representative of its signature.
+
+    A record's signature is its set of types, and its outgoing and incoming property links
+    with the other end abstracted: an ontology term (``{base}ontology#...``, such as
+    cop:PlannedJointly) stays itself, anything else becomes the set of its types. Records
+    with one signature are told apart by nothing the ontology can see, so HermiT classifies
+    them alike; it runs on one representative each (the first IRI in order) and the result
+    is copied. The links of every record are moved onto its representative, which only adds
+    values of the same kinds to it: with the ontology's axioms (hasValue cells, functional
+    axes, disjointness, domains and ranges) that changes no classification and keeps every
+    inconsistency. Returns the summary and each record's representative.
+    """
+    term_prefix = base + "ontology#"
+    record_prefix = base + "id/"
+    grouped: dict[Node, set[Node]] = defaultdict(set)
+    for s, o in facts.subject_objects(RDF.type):
+        grouped[s].add(o)
+    types = {node: frozenset(found) for node, found in grouped.items()}
+
+    def abstract(node: Node) -> object:
+        if str(node).startswith(term_prefix):
+            return node
+        return types.get(node, frozenset())
+
+    outgoing: dict[Node, set[tuple[Node, object]]] = defaultdict(set)
+    incoming: dict[Node, set[tuple[Node, object]]] = defaultdict(set)
+    for s, p, o in facts:
+        if p == RDF.type:
+            continue
+        outgoing[s].add((p, abstract(o)))
+        incoming[o].add((p, abstract(s)))
+    records = {
+        n for n in (*types, *outgoing, *incoming)
+        if isinstance(n, URIRef) and str(n).startswith(record_prefix)
+    }
+    first: dict[tuple[object, ...], Node] = {}
+    representative: dict[Node, Node] = {}
+    for record in sorted(records, key=str):
+        signature = (
+            types.get(record, frozenset()),
+            frozenset(outgoing.get(record, ())),
+            frozenset(incoming.get(record, ())),
+        )
+        representative[record] = first.setdefault(signature, record)
+    summary = Graph()
+    for s, p, o in facts:
+        summary.add((representative.get(s, s), p, representative.get(o, o)))
+    return summary, representative
 
 
 # --- HermiT ----------------------------------------------------------------------------------

@@ -140,7 +140,10 @@ def _load(settings: Settings, *, force: bool) -> None:
     from service.store import open_store
 
     try:
-        store = open_store(settings)
+        # Loading writes to disk; copying the old store into memory first would only cost time.
+        store = open_store(
+            settings.model_copy(update={"store_memory": "disk", "store_in_memory": False})
+        )
         try:
             report = load_artefact(store, settings.artefact_dir, force=force)
         finally:
@@ -187,9 +190,56 @@ def serve_command(
     console.print(f"  API docs          {root}/docs")
     console.print(f"  health            {root}/health")
     try:
-        uvicorn.run(application, host=host, port=port, log_level="info")
+        uvicorn.run(application, host=host, port=port, log_level="info", access_log=settings.access_log)
     finally:
         remove_serve_file(settings.data_dir)
+
+
+@app.command("dump")
+def dump_command(
+    file: Annotated[Path, typer.Argument(help="Where to write the dump (gzipped N-Quads)")],
+) -> None:
+    """Write every graph of the configured store to FILE (gzipped N-Quads)."""
+    from service.backup import dump
+    from service.store import open_store
+
+    settings = _settings()
+    try:
+        store = open_store(settings)
+        try:
+            report = dump(store, file)
+        finally:
+            store.close()
+    except CoprodError as exc:
+        console.print(f"[red]Dump failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(f"Wrote {len(report.graphs)} graphs, {report.triples:,} triples to {file}.")
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A dump written by `coprod dump`")],
+    replace: Annotated[
+        bool, typer.Option(help="Restore into a store that holds data, replacing its graphs")
+    ] = False,
+) -> None:
+    """Load a dump into the configured (empty) store, each graph replaced atomically."""
+    from service.backup import restore
+    from service.store import open_store
+
+    settings = _settings()
+    try:
+        store = open_store(settings)
+        try:
+            report = restore(store, file, replace=replace)
+        finally:
+            store.close()
+    except CoprodError as exc:
+        console.print(f"[red]Restore failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"Restored {len(report.graphs)} graphs, {report.triples:,} triples from {file}."
+    )
 
 
 @app.command("validate")

@@ -185,3 +185,20 @@ def has_dataset_clause(update: str) -> bool:
     if "using" not in lowered and "with" not in lowered:
         return False
     return _USING.search(strip_literals(update)[0]) is not None
+
+
+MAX_NESTING = 100
+
+
+def check_nesting(text: str, limit: int = MAX_NESTING) -> None:
+    """Refuse a query nested deeper than `limit` brackets: the engine's parser recurses and a
+    few thousand nested `{` or `(` overflow its stack and end the whole process."""
+    depth = deepest = 0
+    for char in strip_literals(text)[0]:
+        if char in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                raise Refused(f"The request nests brackets more than {limit} deep.")
+        elif char in "})]":
+            depth -= 1

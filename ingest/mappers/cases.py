@@ -53,7 +53,7 @@ def map_cases(records: Iterable[CaseRecord], minter: Minter) -> Graph:
         if record.who_delivers:
             graph.add((iri, COP.whoDelivers, WHO_DELIVERS[record.who_delivers]))
         for key in record.discussed_in:
-            work = minter.work(key)
+            work = minter.work_ref(key)
             graph.add((iri, COP.discussedIn, work))
             graph.add((work, COP.discussesCase, iri))
         add_curation(

@@ -60,12 +60,13 @@ def _non_ascii(text: str) -> int:
 def map_works(records: Iterable[WorkRecord], minter: Minter) -> Graph:
     """Triples for works, their authors and venues."""
     records = list(records)
+    minter.register_works((record.key, record.doi) for record in records)
     people = people_by_iri(records, minter)
     graph = Graph()
     for spellings in people.values():
         map_person(graph, minter, spellings[0], spellings[1:])
     for record in records:
-        iri = minter.work(record.key)
+        iri = minter.work(record.key, record.doi)
         graph.add((iri, RDF.type, SCHEMA.CreativeWork))
         if record.kind in WORK_TYPES:
             graph.add((iri, RDF.type, WORK_TYPES[record.kind]))
@@ -98,7 +99,7 @@ def map_works(records: Iterable[WorkRecord], minter: Minter) -> Graph:
             graph.add((iri, BIBO.doi, Literal(record.doi)))
             graph.add((iri, SCHEMA.sameAs, URIRef(f"https://doi.org/{record.doi}")))
         for cited in record.cites:
-            graph.add((iri, CITO.cites, minter.work(cited)))
+            graph.add((iri, CITO.cites, minter.work_ref(cited)))
         add_curation(
             graph,
             iri,

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from ontology.errors import InputError
+from service.cache import cached
 from service.lookups import DEFAULT_LIMIT, MAX_OFFSET, Lookup, Page, Registry, csv_text
 from service.negotiation import choose
 
@@ -171,10 +172,13 @@ def openapi_responses(lookup: Lookup) -> dict[int | str, dict[str, Any]]:
 
 
 def lookup_handler(registry: Registry, lookup: Lookup) -> Handler:
-    """A plain `def` route (FastAPI runs it in its thread pool: the stores block)."""
+    """A plain `def` route (FastAPI runs it in its thread pool: the stores block).
+
+    Answers are cached per dataset version, with ETag and 304 (service/cache.py).
+    """
 
     def handler(request: Request) -> Response:
-        return run_lookup(request, registry, lookup)
+        return cached(request, registry.base, lambda: run_lookup(request, registry, lookup))
 
     handler.__name__ = "lookup_" + lookup.name.replace("-", "_")
     handler.__doc__ = lookup.description or lookup.summary

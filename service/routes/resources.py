@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from ontology.errors import InputError
+from service.cache import cached
 from service.lookups import Registry, Value
 from service.problems import NotFound
 from service.routes.lookups import add_lookup_route, lookup_page, page_response, query_values
@@ -70,8 +71,11 @@ def build_router(registry: Registry) -> APIRouter:
     add_lookup_route(router, "/api/cases", registry, registry.get("cases"), tags=["cases"])
     add_lookup_route(router, "/api/works", registry, registry.get("works"), tags=["works"])
 
-    def get_case(request: Request, id: str) -> dict[str, Any]:
+    def get_case(request: Request, id: str) -> Response:
         """One case with its properties and the works that discuss it."""
+        return cached(request, registry.base, lambda: JSONResponse(case_document(request, id)))
+
+    def case_document(request: Request, id: str) -> dict[str, Any]:
         store = request.app.state.store
         iri = record_iri(registry, "case", id)
         rows = _rows(registry, store, "case", case=iri)
@@ -84,8 +88,11 @@ def build_router(registry: Registry) -> APIRouter:
         ]
         return doc
 
-    def get_work(request: Request, id: str) -> dict[str, Any]:
+    def get_work(request: Request, id: str) -> Response:
         """One work (by slug or DOI) with its authors in order and its citations."""
+        return cached(request, registry.base, lambda: JSONResponse(work_document(request, id)))
+
+    def work_document(request: Request, id: str) -> dict[str, Any]:
         store = request.app.state.store
         if _DOI_START.match(id):
             found = _rows(registry, store, "work-by-doi", doi=id)
@@ -110,6 +117,9 @@ def build_router(registry: Registry) -> APIRouter:
 
     def get_concepts(request: Request, scheme: str) -> Response:
         """The concepts of one scheme (its local name, e.g. FourCosScheme), paged."""
+        return cached(request, registry.base, lambda: concepts_page(request, scheme))
+
+    def concepts_page(request: Request, scheme: str) -> Response:
         if not _SCHEME.match(scheme):
             raise InputError("expected a scheme name such as FourCosScheme",
                              field="scheme", value=scheme[:80])
@@ -119,9 +129,12 @@ def build_router(registry: Registry) -> APIRouter:
             raise NotFound(f"no concept scheme {scheme}")
         return page_response(request, page, csv_wanted)
 
-    def get_typology(request: Request) -> dict[str, Any]:
+    def get_typology(request: Request) -> Response:
         """Bovaird's matrix: the nine cells with their case counts, and as a nested map."""
         query_values(request)
+        return cached(request, registry.base, lambda: JSONResponse(typology(request)))
+
+    def typology(request: Request) -> dict[str, Any]:
         cells = _rows(registry, request.app.state.store, "typology-matrix")
         matrix: dict[str, dict[str, int]] = {}
         for cell in cells:
@@ -169,14 +182,15 @@ def build_router(registry: Registry) -> APIRouter:
         }
 
     router.add_api_route("/api/cases/{id}", get_case, methods=["GET"], tags=["cases"],
-                         summary="One case")
+                         summary="One case", response_class=JSONResponse)
     router.add_api_route("/api/works/{id:path}", get_work, methods=["GET"], tags=["works"],
-                         summary="One work, by slug or DOI")
+                         summary="One work, by slug or DOI", response_class=JSONResponse)
     router.add_api_route("/api/concepts/{scheme}", get_concepts, methods=["GET"],
                          tags=["concepts"], summary="The concepts of a scheme",
                          response_class=JSONResponse)
     router.add_api_route("/api/typology", get_typology, methods=["GET"], tags=["typology"],
-                         summary="Bovaird's planning x delivery matrix with case counts")
+                         summary="Bovaird's planning x delivery matrix with case counts",
+                         response_class=JSONResponse)
     router.add_api_route(
         "/api/search", search, methods=["GET"], tags=["search"],
         summary="Ranked full-text search",

@@ -151,6 +151,7 @@ async def _query(request: Request, query: str, params: Params) -> Response:
     if form == sparql_text.UPDATE:
         raise ProtocolError("This is an update, not a query: send it as update= or as an "
                             "application/sparql-update body.")
+    sparql_text.check_nesting(query)
     sparql_text.check_remote(query, settings.federation_hosts)
     graph = form in sparql_text.GRAPH_FORMS
     offers = GRAPH_TYPES if graph else TABLE_TYPES
@@ -158,9 +159,16 @@ async def _query(request: Request, query: str, params: Params) -> Response:
     default_graphs = check_iris(params.get("default-graph-uri", []), "default-graph-uri")
     named_graphs = check_iris(params.get("named-graph-uri", []), "named-graph-uri")
     store: Store = request.app.state.store
-    result, first, second = await run_in_threadpool(
-        _start, store, query, media, default_graphs, named_graphs
-    )
+    start_async = getattr(store, "raw_start", None)
+    if start_async is not None:
+        # The embedded store hands over its first chunks to the event loop directly.
+        result, first, second = await start_async(
+            query, media, default_graphs=default_graphs, named_graphs=named_graphs
+        )
+    else:
+        result, first, second = await run_in_threadpool(
+            _start, store, query, media, default_graphs, named_graphs
+        )
     headers = {k: v for k, v in result.headers.items() if k.lower() not in _OWN_HEADERS}
     if second is None:
         # The whole answer came in one chunk: a plain response, no further thread hops.
@@ -170,15 +178,21 @@ async def _query(request: Request, query: str, params: Params) -> Response:
     )
 
 
+START_BYTES = 64 * 1024
+
+
 def _start(
     store: Store, query: str, media: str, default_graphs: list[str], named_graphs: list[str]
 ) -> tuple[RawResult, bytes, bytes | None]:
-    """Run the query and read up to two chunks, so errors surface before the response starts."""
+    """Run the query and read its first 64 KiB (or all of a smaller answer), so that errors and
+    timeouts (a store trickling its answer) surface before the response starts."""
     result = store.raw(query, media, default_graphs=default_graphs, named_graphs=named_graphs)
-    first = next(result.chunks, None)
-    if first is None:
-        return result, b"", None
-    return result, first, next(result.chunks, None)
+    buffered = bytearray()
+    for chunk in result.chunks:
+        buffered += chunk
+        if len(buffered) >= START_BYTES:
+            return result, bytes(buffered), next(result.chunks, None)
+    return result, bytes(buffered), None
 
 
 def _stream(first: bytes, second: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
@@ -198,6 +212,7 @@ async def _update(request: Request, update: str, params: Params) -> Response:
     if form in sparql_text.QUERY_FORMS:
         raise ProtocolError(f"This is a {form} query, not an update: send it as query= or as "
                             "an application/sparql-query body.")
+    sparql_text.check_nesting(update)
     sparql_text.check_remote(update, settings.federation_hosts)
     using = check_iris(params.get("using-graph-uri", []), "using-graph-uri")
     using_named = check_iris(params.get("using-named-graph-uri", []), "using-named-graph-uri")

@@ -26,11 +26,12 @@ def open_store(settings: Settings) -> Store:
             password=password.get_secret_value() if password is not None else None,
             timeout_s=settings.query_timeout_s,
         )
-    from service.store.embedded import EmbeddedStore
+    from service.store.embedded import EmbeddedStore, serve_from_memory
 
     return EmbeddedStore(
         settings.store_dir,
-        in_memory=settings.store_in_memory,
+        in_memory=settings.store_in_memory
+        or serve_from_memory(settings.store_dir, settings.store_memory),
         timeout_s=settings.query_timeout_s,
         union_default_graph=settings.union_default_graph,
     )

@@ -21,12 +21,14 @@ import re
 import socket
 import time
 import urllib.error
+import urllib.request
 from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
 import pyoxigraph as ox
+import SPARQLWrapper.Wrapper as sparqlwrapper_module
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Identifier
@@ -40,8 +42,23 @@ from SPARQLWrapper.SPARQLExceptions import (
 )
 
 from ontology.errors import InputError, QueryError, QueryTimeout, StoreError
+from service.sparql_text import UPDATE, form_of
 from service.store.base import NTRIPLES, SPARQL_JSON, RawResult, SelectResult
 from service.store.embedded import ClosingIterator, check_federation, iri, rdf_format
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Refuse redirects: a store that answers 3xx gets an error, never a request elsewhere."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+# SPARQLWrapper opens URLs with urllib's default opener, which follows redirects to any host;
+# coprod's requests to a store must never be sent on to another host.
+sparqlwrapper_module.urlopener = urllib.request.build_opener(  # type: ignore[assignment]
+    _NoRedirect
+).open
 
 CHUNK_BYTES = 64 * 1024
 
@@ -150,6 +167,11 @@ class RemoteStore:
             wrapper.setHTTPAuth(BASIC)
             wrapper.setCredentials(self._user, self._password or "")
         wrapper.setQuery(text)
+        # SPARQLWrapper guesses the form from the text and can mistake a word in a comment for
+        # a keyword (e.g. "loaded" for LOAD); say it from coprod's own reading of the request.
+        form = form_of(text)
+        if form is not None:
+            wrapper.queryType = "INSERT" if form == UPDATE else form
         wrapper.addCustomHttpHeader("Accept", accept)
         for name, value in params:
             wrapper.addParameter(name, value)
@@ -166,7 +188,7 @@ class RemoteStore:
             response = self._wrapper(text, accept=accept, params=params).query().response
             try:
                 body = bytearray()
-                while chunk := response.read(CHUNK_BYTES):
+                while chunk := response.read1(CHUNK_BYTES):
                     body += chunk
                     if time.monotonic() - started > self.timeout_s:
                         raise QueryTimeout(
@@ -277,7 +299,7 @@ class RemoteStore:
         )
         started = time.monotonic()
         response = self._send(request, stream=True)
-        if response.status_code >= 400:
+        if response.status_code >= 300:
             try:
                 response.read()
             finally:
@@ -290,7 +312,8 @@ class RemoteStore:
     def _stream(self, response: httpx.Response, started: float) -> Iterator[bytes]:
         where = safe_url(self.query_url)
         try:
-            for chunk in response.iter_bytes(CHUNK_BYTES):
+            # No chunk size: each piece comes as it arrives, so a trickle still meets the deadline.
+            for chunk in response.iter_bytes():
                 if time.monotonic() - started > self.timeout_s:
                     raise QueryTimeout(f"the store at {where} ran past {self.timeout_s}s")
                 yield chunk
@@ -362,7 +385,7 @@ class RemoteStore:
         if self.graph_store_url is not None:
             rdf_format(media_type)  # refuse unknown media types before sending
             response = self._graph_request("PUT", graph, content=data, media_type=media_type)
-            if response.status_code >= 400:
+            if response.status_code >= 300:
                 self._raise_for(response, self.graph_store_url)
             return
         triples = _ntriples(data, media_type)
@@ -380,7 +403,7 @@ class RemoteStore:
         if self.graph_store_url is not None:
             rdf_format(media_type)
             response = self._graph_request("POST", graph, content=data, media_type=media_type)
-            if response.status_code >= 400:
+            if response.status_code >= 300:
                 self._raise_for(response, self.graph_store_url)
             return
         triples = _ntriples(data, media_type)
@@ -396,7 +419,7 @@ class RemoteStore:
             response = self._graph_request("GET", graph, media_type=media_type)
             if response.status_code == 404:
                 return None
-            if response.status_code >= 400:
+            if response.status_code >= 300:
                 self._raise_for(response, self.graph_store_url)
             return response.content
         if graph is None:
@@ -413,7 +436,7 @@ class RemoteStore:
             response = self._graph_request("DELETE", graph)
             if response.status_code == 404:
                 return False
-            if response.status_code >= 400:
+            if response.status_code >= 300:
                 self._raise_for(response, self.graph_store_url)
             return True
         if graph is None:
