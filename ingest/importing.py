@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,6 +140,7 @@ def plan_import(
     countries: Graph | None = None,
     cofog: Graph | None = None,
     when: datetime | None = None,
+    known_works: Mapping[str, str] | None = None,
 ) -> ImportPlan:
     """Read, map, check and reason over one file; the plan holds the update or the errors.
 
@@ -161,7 +163,12 @@ def plan_import(
     result: ReadResult = READERS[fmt](path)
     records = list(result.records)
     problems = list(result.problems) + _link_problems(records, countries, cofog)
-    minter = Minter(DEFAULT_BASE)
+    # Works the store already holds, moved to the default base the mappers mint under.
+    known = {
+        name: DEFAULT_BASE + iri[len(base) :] if iri.startswith(base) else iri
+        for name, iri in (known_works or {}).items()
+    }
+    minter = Minter(DEFAULT_BASE, works=known)
     country_codes = country_index(countries) if countries is not None else None
     for _attempt in range(3):  # quarantining can reveal nothing new, but bound it anyway
         data, plan.unmapped = _map(records, minter, country_codes)

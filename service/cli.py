@@ -190,7 +190,9 @@ def serve_command(
     console.print(f"  API docs          {root}/docs")
     console.print(f"  health            {root}/health")
     try:
-        uvicorn.run(application, host=host, port=port, log_level="info", access_log=settings.access_log)
+        uvicorn.run(
+            application, host=host, port=port, log_level="info", access_log=settings.access_log
+        )
     finally:
         remove_serve_file(settings.data_dir)
 
@@ -315,7 +317,7 @@ def import_command(
     """Load files into the store, one named graph each, atomically; same file again: no change."""
     from ingest.importing import plan_import, write_quarantine
     from ingest.report import has_errors
-    from service.importer import apply, open_target
+    from service.importer import apply, known_works, open_target
 
     if name and len(files) > 1:
         console.print("[red]--name needs exactly one file[/red]")
@@ -323,6 +325,12 @@ def import_command(
     settings = _settings()
     authorities = settings.sources_dir / "authorities"
     countries, cofog = _authorities(authorities)
+    try:
+        target = open_target(settings)
+        known = known_works(target, settings.base_iri)
+    except CoprodError as exc:
+        console.print(f"[red]Import failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
     plans: list[ImportPlan] = []
     for path in _progress(files, "Reading and checking"):
         try:
@@ -330,25 +338,22 @@ def import_command(
                 plan_import(
                     path, base=settings.base_iri, name=name, fmt=fmt, license=license,
                     agent=agent, quarantine=quarantine is not None,
-                    countries=countries, cofog=cofog,
+                    countries=countries, cofog=cofog, known_works=known,
                 )
             )
         except CoprodError as exc:
+            target.close()
             console.print(f"[red]Import failed:[/red] {path}: {exc}")
             raise typer.Exit(1) from exc
     rows = [row for plan in plans for row in plan.rows if row.severity == "error"]
     if has_errors(rows):
+        target.close()
         _print_rows(rows)
         console.print(f"[red]{len(rows)} errors: nothing was written.[/red]")
         raise typer.Exit(1)
     if quarantine is not None:
         count = write_quarantine(quarantine, plans)
         console.print(f"{count} records set aside in {quarantine}.")
-    try:
-        target = open_target(settings)
-    except CoprodError as exc:
-        console.print(f"[red]Import failed:[/red] {exc}")
-        raise typer.Exit(1) from exc
     try:
         for plan in _progress_plans(plans):
             outcome = apply(target, plan, settings.base_iri)

@@ -38,6 +38,10 @@ class Target(Protocol):
         """The sha256 the catalogue records for `graph`, if any."""
         ...
 
+    def rows(self, query: str) -> list[dict[str, str]]:
+        """Rows of a SELECT, as strings."""
+        ...
+
     def update(self, request: str) -> None:
         """Run one SPARQL Update atomically."""
         ...
@@ -64,6 +68,9 @@ class StoreTarget:
     def update(self, request: str) -> None:
         self.store.update(request)
 
+    def rows(self, query: str) -> list[dict[str, str]]:
+        return [{k: str(v) for k, v in row.items()} for row in self.store.select(query).rows]
+
     def close(self) -> None:
         self.store.close()
 
@@ -89,6 +96,15 @@ class ServiceTarget:
         )
         bindings = response.json()["results"]["bindings"]
         return str(bindings[0]["sha"]["value"]) if bindings else None
+
+    def rows(self, query: str) -> list[dict[str, str]]:
+        response = self._send(
+            "get", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+        )
+        return [
+            {k: str(v["value"]) for k, v in binding.items()}
+            for binding in response.json()["results"]["bindings"]
+        ]
 
     def update(self, request: str) -> None:
         self._send(
@@ -245,3 +261,21 @@ def export_records(
 
 def _strings(rows: Sequence[Mapping[str, object]]) -> list[dict[str, str]]:
     return [{k: str(v) for k, v in row.items() if v is not None} for row in rows]
+
+
+def known_works(target: Target, base: str) -> dict[str, str]:
+    """"key:<id>" and "doi:<doi>" -> IRI of every work the store holds, so an import of a work
+    the store already has (same DOI) adds to that record instead of minting a second one."""
+    query = (
+        "PREFIX dcterms: <http://purl.org/dc/terms/>\n"
+        "PREFIX bibo: <http://purl.org/ontology/bibo/>\n"
+        "SELECT ?work ?id ?doi WHERE { GRAPH ?g { ?work a <https://schema.org/CreativeWork> ; "
+        "dcterms:identifier ?id } OPTIONAL { GRAPH ?h { ?work bibo:doi ?doi } } "
+        f'FILTER(STRSTARTS(STR(?work), "{base}id/work/")) }}'
+    )
+    works: dict[str, str] = {}
+    for row in target.rows(query):
+        works.setdefault(f"key:{row['id']}", row["work"])
+        if row.get("doi"):
+            works.setdefault(f"doi:{row['doi'].lower()}", row["work"])
+    return works
