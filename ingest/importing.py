@@ -46,7 +46,7 @@ from ingest.sources import Reader, source_digest
 from ontology import DEFAULT_BASE
 from ontology.errors import InputError
 from ontology.namespaces import COP
-from ontology.reason import classify
+from ontology.reason import Inconsistency, classify
 from ontology.validate import validate
 
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
@@ -360,6 +360,16 @@ def plan_problems(
     lines = {_record_id(r): r for r in result.records}
     rows = [from_problem(p) for p in problems]
     rows += [from_violation(v, str(path), _line(lines.get(v.record))) for v in validate(data)]
+    if len(data) and not has_errors(rows):
+        # SHACL first, then the reasoner: disjointness and functional roles, named per record.
+        try:
+            classify(data)
+        except Inconsistency as exc:
+            rows += [
+                ReportRow("error", str(path), _line(lines.get(record)), record, "",
+                          "", "a record consistent with the ontology", "; ".join(reasons))
+                for record, reasons in exc.records.items()
+            ]
     return len(result.records), rows
 
 

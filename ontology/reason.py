@@ -38,6 +38,23 @@ class Inference:
     cases: int
 
 
+class Inconsistency(IngestError):
+    """The data contradicts the ontology; `records` maps each culprit's identifier (or IRI)
+    to the reasons, so a validation report can name them one by one."""
+
+    def __init__(self, message: str, records: dict[str, list[str]]) -> None:
+        super().__init__(message)
+        self.records = records
+
+
+def _named(culprits: dict[Node, list[str]], data: Graph) -> dict[str, list[str]]:
+    named = {}
+    for record, reasons in culprits.items():
+        identifier = data.value(record, DCTERMS.identifier)
+        named[str(identifier) if identifier is not None else str(record)] = sorted(set(reasons))
+    return named
+
+
 class _Inconsistent(Exception):
     """HermiT found the ontology plus the given data inconsistent."""
 
@@ -77,7 +94,7 @@ def classify(data: Graph, base: str = DEFAULT_BASE) -> Inference:
             culprits = _known_causes(facts, ontology)
             if not culprits:
                 culprits = _bisect(tbox, facts, Path(tmp))
-            raise IngestError(_describe(culprits, data)) from None
+            raise Inconsistency(_describe(culprits, data), _named(culprits, data)) from None
     # Every record gets what HermiT found for the representative of its signature.
     found: dict[Node, set[Node]] = {
         record: by_representative.get(rep, set()) for record, rep in representative.items()
