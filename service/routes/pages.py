@@ -329,9 +329,14 @@ def typology(request: Request) -> HTMLResponse:
             OPTIONAL {{ ?cell skos:definition ?definition }}
           }}
         }} ORDER BY ?row ?column""")
-    # Counted from the reasoner's cell classes (the `cases-by-cell` lookup), the same rows
-    # the cell's case list shows, so a cell's count and its list always agree.
-    counts = Counter(str(r["cellClass"]) for r in _rows(request, "cases-by-cell"))
+    # The build's counts (graph/stats, via `typology-matrix`) answer at once on any size of
+    # graph; a store without them (or records added since the build) falls back to counting
+    # the reasoner's cell classes with `cases-by-cell`, the rows each cell's list shows.
+    counts: Counter[str] = Counter(
+        {str(r["cell"]): int(str(r["cases"] or 0)) for r in _rows(request, "typology-matrix")}
+    )
+    if sum(counts.values()) == 0:
+        counts = Counter(str(r["cellClass"]) for r in _rows(request, "cases-by-cell"))
     grid: dict[tuple[int, int], dict[str, Any]] = {}
     for cell in cells:
         iri = str(cell["cell"])
