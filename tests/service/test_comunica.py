@@ -20,7 +20,7 @@ import uvicorn
 from service.app import create_app
 from service.settings import get_settings
 from tests.oxigraph_server import free_port
-from tests.service.test_lookups import load_fixture
+from tests.service.conftest import load_fixture
 
 ROOT = Path(__file__).parents[2]
 LOCAL = ROOT / "build" / "comunica" / "node_modules" / ".bin" / "comunica-sparql"
@@ -71,7 +71,7 @@ def load_expected() -> set[str]:
     from rdflib.namespace import RDF
 
     from ontology.namespaces import COP
-    from tests.service.test_lookups import FIXTURE
+    from tests.service.conftest import LOOKUPS_FIXTURE as FIXTURE
 
     data = Dataset()
     data.parse(FIXTURE, format="trig")

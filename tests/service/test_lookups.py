@@ -8,21 +8,17 @@ golden result below was written by hand from that file.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rdflib import Dataset, Graph
+from rdflib import Graph
 from rdflib.plugins.sparql import prepareQuery
 
 from ontology.errors import InputError
 from service.lookups import LOOKUP_DIR, Page, csv_text, load_registry, parse_lookup
 from service.store.base import Store
-from service.store.embedded import EmbeddedStore
-from service.store.remote import RemoteStore
-from tests.oxigraph_server import OxigraphServer
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "lookups.trig"
 EXAMPLES_DIR = LOOKUP_DIR.parent / "examples"
@@ -37,33 +33,6 @@ SHORT = {
 }
 
 
-def load_fixture(store: Store) -> None:
-    """Put each named graph of the fixture into `store`."""
-    data = Dataset()
-    data.parse(FIXTURE, format="trig")
-    for graph in data.graphs():
-        if len(graph):
-            body = graph.serialize(format="nt", encoding="utf-8")
-            store.replace_graph(str(graph.identifier), body, "application/n-triples")
-
-
-@pytest.fixture(scope="module", params=["embedded", "remote"])
-def loaded(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Store]:
-    """The fixture graph in an embedded store, then in a real Oxigraph server."""
-    opened: Store
-    if request.param == "embedded":
-        opened = EmbeddedStore(tmp_path_factory.mktemp("lookups") / "store", timeout_s=20)
-    else:
-        server: OxigraphServer = request.getfixturevalue("oxigraph_server")
-        opened = RemoteStore(server.query_url, server.update_url, server.store_url, timeout_s=20)
-        opened.update("DROP ALL")
-    load_fixture(opened)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def short(value: object) -> object:

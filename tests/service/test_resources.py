@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from rdflib import Dataset
 
 from ontology.errors import InputError
 from service import problems
@@ -28,8 +27,6 @@ from service.search import SearchIndex, build_index, fold, rank
 from service.settings import get_settings
 from service.store.base import Store
 from service.store.embedded import EmbeddedStore
-from service.store.remote import RemoteStore
-from tests.oxigraph_server import OxigraphServer
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "lookups.trig"
 REGISTRY = load_registry()
@@ -37,31 +34,6 @@ CASE = "https://w3id.org/coprod/id/case/"
 WORK = "https://w3id.org/coprod/id/work/"
 
 
-def load_fixture(store: Store) -> None:
-    data = Dataset()
-    data.parse(FIXTURE, format="trig")
-    for graph in data.graphs():
-        if len(graph):
-            body = graph.serialize(format="nt", encoding="utf-8")
-            store.replace_graph(str(graph.identifier), body, "application/n-triples")
-
-
-@pytest.fixture(scope="module", params=["embedded", "remote"])
-def loaded(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Store]:
-    opened: Store
-    if request.param == "embedded":
-        opened = EmbeddedStore(tmp_path_factory.mktemp("resources") / "store", timeout_s=20)
-    else:
-        server: OxigraphServer = request.getfixturevalue("oxigraph_server")
-        opened = RemoteStore(server.query_url, server.update_url, server.store_url, timeout_s=20)
-        opened.update("DROP ALL")
-    load_fixture(opened)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from service.lookups import load_registry
 from service.store.base import NTRIPLES, Store
 from service.store.embedded import EmbeddedStore
 from service.store.remote import RemoteStore
-from tests.service.test_lookups import load_fixture
+from tests.service.conftest import load_fixture
 from tests.virtuoso_server import VirtuosoServer, available
 
 pytestmark = [
