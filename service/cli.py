@@ -185,7 +185,8 @@ def serve_command(
     if settings.store == "embedded":
         # `coprod import` reads this to send its writes here instead of opening the store.
         write_serve_file(settings.data_dir, root)
-    console.print(f"  SPARQL endpoint   {root}/sparql")
+    console.print(f"  web pages         {root}/  (matrix: {root}/typology)")
+    console.print(f"  SPARQL endpoint   {root}/sparql  (editor: {root}/query)")
     console.print(f"  try               {root}/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D")
     console.print(f"  API docs          {root}/docs")
     console.print(f"  health            {root}/health")
