@@ -32,13 +32,13 @@ from ingest.mappers.participedia import (
     unmapped_rows,
 )
 from ingest.mappers.works import map_works
-from ingest.rebase import rebase
 from ingest.records import CaseRecord, ParticipediaEntry, WorkRecord
 from ingest.sources import RDF_FORMATS, READERS, Source, load_sources, source_digest
 from ontology import DEFAULT_BASE, HERE
 from ontology.docs import write_docs
 from ontology.errors import IngestError, InputError
 from ontology.reason import classify, load_ontology
+from ontology.rebase import rebase_graph, rebase_iri
 from ontology.validate import Violation, validate
 
 BUILD_VERSION = "1"
@@ -203,7 +203,7 @@ def build(
     graphs[minter.graph("catalog")] = catalog_graph(infos, minter, fingerprint=print_, when=now)
     if base != DEFAULT_BASE:
         graphs = {
-            URIRef(str(rebase(name, DEFAULT_BASE, base))): rebase_graph_of(g, base)
+            rebase_iri(name, DEFAULT_BASE, base): rebase_graph(g, DEFAULT_BASE, base)
             for name, g in graphs.items()
         }
 
@@ -251,20 +251,6 @@ def _write_unmapped(path: Path, rows: list[dict[str, str]], sources_dir: Path) -
                 file = os.path.relpath(file, sources_dir.parent)
             writer.writerow({**row, "file": file})
     os.replace(tmp, path)
-
-
-def rebase_graph_of(graph: Graph, base: str) -> Graph:
-    """The same graph with every IRI under the default base moved to `base`."""
-    moved = Graph()
-    for s, p, o in graph:
-        moved.add(
-            (
-                rebase(s, DEFAULT_BASE, base),
-                rebase(p, DEFAULT_BASE, base),
-                rebase(o, DEFAULT_BASE, base),
-            )
-        )
-    return moved
 
 
 def _parse_rdf(source: Source) -> Graph:

@@ -41,7 +41,8 @@ from ingest.report import ReportRow, from_problem, from_violation
 from ontology import DEFAULT_BASE
 from ontology.errors import IngestError, InputError
 from ontology.namespaces import BIBO, COP, FABIO, SCHEMA
-from ontology.reason import classify, rebase
+from ontology.reason import classify
+from ontology.rebase import rebase_graph, rebase_iri
 from ontology.validate import validate
 
 ORIGIN = "catalogue edit"
@@ -416,18 +417,12 @@ def read_current(source: GraphSource, kind: str, iri: URIRef, base: str) -> Curr
     history = source.construct(history_query(iri, base))
     record: CaseRecord | WorkRecord | None = None
     if len(own):
-        whole = rebase(source.construct(current_query(iri, base)), base, DEFAULT_BASE)
-        here = URIRef(str(rebase_iri(iri, base, DEFAULT_BASE)))
+        whole = rebase_graph(source.construct(current_query(iri, base)), base, DEFAULT_BASE)
+        here = rebase_iri(iri, base, DEFAULT_BASE)
         record = case_from_graph(whole, here) if kind == "case" else work_from_graph(whole, here)
     held = source.construct(sources_query(iri, base)).subjects(HOLDS, iri)
     return Current(exists=bool(len(own)), record=record, own=own,
                    sources=sorted((URIRef(str(g)) for g in held), key=str), history=history)
-
-
-def rebase_iri(iri: URIRef, old: str, new: str) -> URIRef:
-    """`iri` moved from base `old` to base `new`."""
-    text = str(iri)
-    return URIRef(new + text[len(old):]) if text.startswith(old) else iri
 
 
 def plan_edit(
@@ -461,7 +456,7 @@ def plan_edit(
     here = rebase_iri(iri, base, DEFAULT_BASE)
     linked = [rebase_iri(URIRef(str(o)), DEFAULT_BASE, base) for o in data.objects(here, None)
               if isinstance(o, URIRef) and str(o).startswith(DEFAULT_BASE + "id/")]
-    context = rebase(source.construct(context_query(iri, linked, base)), base, DEFAULT_BASE)
+    context = rebase_graph(source.construct(context_query(iri, linked, base)), base, DEFAULT_BASE)
     try:
         inferred = classify(data + context).triples
     except IngestError as exc:
@@ -470,8 +465,8 @@ def plan_edit(
     inferred_here = Graph()
     for triple in inferred.triples((here, None, None)):
         inferred_here.add(triple)
-    plan.data = rebase(data, DEFAULT_BASE, base) if base != DEFAULT_BASE else data
-    plan.inferred = (rebase(inferred_here, DEFAULT_BASE, base) if base != DEFAULT_BASE
+    plan.data = rebase_graph(data, DEFAULT_BASE, base) if base != DEFAULT_BASE else data
+    plan.inferred = (rebase_graph(inferred_here, DEFAULT_BASE, base) if base != DEFAULT_BASE
                      else inferred_here)
     plan.update, plan.version = update_request(plan, record, current, base, agent, when)
     return plan

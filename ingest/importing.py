@@ -39,7 +39,6 @@ from ingest.readers.participedia_2017 import read_participedia_2017
 from ingest.readers.participedia_2018 import read_participedia_2018
 from ingest.readers.participedia_export import read_participedia_export
 from ingest.readers.ris import read_ris
-from ingest.rebase import rebase
 from ingest.records import CaseRecord, ParticipediaEntry, ReadResult, WorkRecord
 from ingest.report import ReportRow, from_problem, from_violation, has_errors
 from ingest.sources import Reader, source_digest
@@ -47,6 +46,7 @@ from ontology import DEFAULT_BASE
 from ontology.errors import InputError
 from ontology.namespaces import COP
 from ontology.reason import Inconsistency, classify
+from ontology.rebase import rebase_graph
 from ontology.validate import validate
 
 DEFAULT_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
@@ -192,7 +192,8 @@ def plan_import(
         return plan
     inferred = classify(data).triples if len(data) else Graph()
     if base != DEFAULT_BASE:
-        data, inferred = _rebased(data, base), _rebased(inferred, base)
+        data = rebase_graph(data, DEFAULT_BASE, base)
+        inferred = rebase_graph(inferred, DEFAULT_BASE, base)
     plan.data, plan.inferred = data, inferred
     plan.update = update_request(plan, base, agent or _os_user(), when or datetime.now(UTC))
     return plan
@@ -320,14 +321,6 @@ def _quarantined(record: object, rows: list[ReportRow]) -> dict[str, Any]:
     ]
     data = asdict(record) if is_dataclass(record) and not isinstance(record, type) else {}
     return {"record": rid, "line": _line(record), "reasons": reasons, "data": data}
-
-
-def _rebased(graph: Graph, base: str) -> Graph:
-    moved = Graph()
-    for s, p, o in graph:
-        moved.add((rebase(s, DEFAULT_BASE, base), rebase(p, DEFAULT_BASE, base),
-                   rebase(o, DEFAULT_BASE, base)))
-    return moved
 
 
 def _os_user() -> str:

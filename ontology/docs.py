@@ -21,7 +21,8 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from ontology import DEFAULT_BASE, HERE
-from ontology.reason import load_ontology, rebase
+from ontology.reason import load_ontology
+from ontology.rebase import rebase_graph
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ def write_docs(out_dir: Path, graph: Graph | None = None, *, base: str = DEFAULT
                 continue
             old = Graph().parse(release, format="turtle")
             if base != DEFAULT_BASE:
-                old = rebase(old, DEFAULT_BASE, base)
+                old = rebase_graph(old, DEFAULT_BASE, base)
             _write(out_dir / f"ontology-{release.stem}.html", render_html(old, base))
     return current
 

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import owlready2
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 from rdflib.term import Node
 
 from ontology import DEFAULT_BASE, ONTOLOGY_FILE, VOCAB_DIR
 from ontology.errors import IngestError
+from ontology.rebase import rebase_graph
 
 # Types HermiT reports that say nothing about a record.
 _NOISE = {OWL.Thing, OWL.NamedIndividual, OWL.Nothing}
@@ -65,7 +66,7 @@ def load_ontology(base: str = DEFAULT_BASE) -> Graph:
     for path in [ONTOLOGY_FILE, *sorted(VOCAB_DIR.glob("*.ttl"))]:
         graph.parse(path, format="turtle")
     if base != DEFAULT_BASE:
-        graph = rebase(graph, DEFAULT_BASE, base)
+        graph = rebase_graph(graph, DEFAULT_BASE, base)
     for prefix, namespace in (("cop", base + "ontology#"),):
         graph.bind(prefix, Namespace(namespace), replace=True)
     return graph
@@ -118,23 +119,6 @@ def classify(data: Graph, base: str = DEFAULT_BASE) -> Inference:
 
 
 # --- input -----------------------------------------------------------------------------------
-
-
-def rebase(graph: Graph, old: str, new: str) -> Graph:
-    """Copy `graph` with every IRI (and plain literal naming a namespace) under `old` moved to
-    `new`; the ontology and shapes files are written with the default base."""
-
-    def move(term: Node) -> Node:
-        if isinstance(term, URIRef) and str(term).startswith(old):
-            return URIRef(new + str(term)[len(old):])
-        if isinstance(term, Literal) and str(term).startswith(old) and term.datatype is None:
-            return Literal(new + str(term)[len(old):], lang=term.language)
-        return term
-
-    moved = Graph()
-    for s, p, o in graph:
-        moved.add((move(s), move(p), move(o)))
-    return moved
 
 
 def _object_properties(ontology: Graph, cop: Namespace) -> set[URIRef]:

@@ -15,7 +15,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SH
 from rdflib.term import Node
 
 from ontology import DEFAULT_BASE, SHAPES_DIR
-from ontology.reason import rebase
+from ontology.rebase import rebase_graph
 
 _SEVERITY_RANK = {"Violation": 0, "Warning": 1, "Info": 2}
 
@@ -43,7 +43,7 @@ def load_shapes(base: str = DEFAULT_BASE) -> Graph:
     shapes = Graph()
     for path in sorted(SHAPES_DIR.glob("*.ttl")):
         shapes.parse(path, format="turtle")
-    return shapes if base == DEFAULT_BASE else rebase(shapes, DEFAULT_BASE, base)
+    return shapes if base == DEFAULT_BASE else rebase_graph(shapes, DEFAULT_BASE, base)
 
 
 def validate(data: Graph, shapes: Graph | None = None) -> list[Violation]:

@@ -21,7 +21,8 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from ontology import DEFAULT_BASE
 from ontology.docs import RELEASES_DIR, render_html, version_of
-from ontology.reason import load_ontology, rebase
+from ontology.reason import load_ontology
+from ontology.rebase import rebase_graph
 from service.describe import context_text, describe_graph, serialise
 from service.describe import describe as describe_resource
 from service.negotiation import JSON_LD, RDF_XML, choose
@@ -182,7 +183,7 @@ def ontology_graph(request: Request, version: str | None = None) -> Graph:
         raise NotFound(f"There is no ontology version {version}.")
     old = Graph().parse(release, format="turtle")
     if settings.base_iri != DEFAULT_BASE:
-        old = rebase(old, DEFAULT_BASE, settings.base_iri)
+        old = rebase_graph(old, DEFAULT_BASE, settings.base_iri)
     return old
 
 
