@@ -72,32 +72,29 @@ async def _write_body(request: Request) -> tuple[str | None, bytes, str]:
 @router.put("/store")
 async def put_graph(request: Request) -> Response:
     """Replace a graph's content atomically: 201 when the graph is new, 204 when replaced."""
-    graph, data, media = await _write_body(request)
-    store: Store = request.app.state.store
-    created = await run_in_threadpool(_replace, store, graph, data, media)
-    data_changed(request.app.state)
-    return Response(status_code=201 if created else 204)
-
-
-def _replace(store: Store, graph: str | None, data: bytes, media: str) -> bool:
-    created = graph is not None and graph not in store.graphs()
-    store.replace_graph(graph, data, media)
-    return created
+    return await _write(request, replace=True)
 
 
 @router.post("/store")
 async def post_graph(request: Request) -> Response:
     """Add triples to a graph: 201 when the graph is new, 204 otherwise."""
+    return await _write(request, replace=False)
+
+
+async def _write(request: Request, *, replace: bool) -> Response:
     graph, data, media = await _write_body(request)
     store: Store = request.app.state.store
-    created = await run_in_threadpool(_add, store, graph, data, media)
+    created = await run_in_threadpool(_store_write, store, graph, data, media, replace)
     data_changed(request.app.state)
     return Response(status_code=201 if created else 204)
 
 
-def _add(store: Store, graph: str | None, data: bytes, media: str) -> bool:
+def _store_write(store: Store, graph: str | None, data: bytes, media: str, replace: bool) -> bool:
     created = graph is not None and graph not in store.graphs()
-    store.add_to_graph(graph, data, media)
+    if replace:
+        store.replace_graph(graph, data, media)
+    else:
+        store.add_to_graph(graph, data, media)
     return created
 
 
