@@ -25,7 +25,6 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -33,6 +32,8 @@ from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
 from ontology.errors import InputError, QueryError, QueryTimeout, StoreError
+from service.problems import Refused
+from service.sparql_text import check_remote
 from service.store.base import SPARQL_JSON, TURTLE, RawResult, SelectResult
 
 T = TypeVar("T")
@@ -232,30 +233,16 @@ def _tokens(text: str) -> Iterator[tuple[str, int]]:
 
 
 def check_federation(text: str, allowed_hosts: Sequence[str] | None) -> None:
-    """Refuse SERVICE and LOAD unless they name a full IRI on an allowed host (or host:port).
-
-    `allowed_hosts=None` checks nothing (the caller enforces its own policy).
-
-    The engine would otherwise fetch any URL a user writes (pyoxigraph and Oxigraph both
-    run SERVICE and LOAD over HTTP).
-    """
+    """The stores' own SERVICE/LOAD guard: the same check as the /sparql route's
+    (service.sparql_text.check_remote), raised as a QueryError. `allowed_hosts=None` checks
+    nothing (the caller enforces its own policy). The engine would otherwise fetch any URL a
+    user writes (pyoxigraph and Oxigraph both run SERVICE and LOAD over HTTP)."""
     if allowed_hosts is None:
         return
-    words = [t for t, _ in _tokens(text) if t.strip() and not t.startswith("#")]
-    for index, word in enumerate(words):
-        if word.upper() not in ("SERVICE", "LOAD"):
-            continue
-        rest = words[index + 1 : index + 3]
-        if rest and rest[0].upper() == "SILENT":
-            rest = rest[1:]
-        target = rest[0] if rest else ""
-        parts = urlsplit(target[1:-1]) if target.startswith("<") else None
-        names = {parts.hostname, parts.netloc.rpartition("@")[2]} if parts else set()
-        if not names & set(allowed_hosts):
-            raise QueryError(
-                f"{word.upper()} {target} is not allowed: federation is limited to "
-                f"{', '.join(allowed_hosts) or 'no host'} (COPROD_FEDERATION_HOSTS)"
-            )
+    try:
+        check_remote(text, allowed_hosts)
+    except Refused as exc:
+        raise QueryError(exc.message) from exc
 
 
 def add_using(update: str, using_graphs: Sequence[str], using_named: Sequence[str]) -> str:
