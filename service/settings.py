@@ -34,6 +34,12 @@ class Settings(BaseSettings):
         description="Embedded store: answer from a copy in memory (2-5x faster on heavy "
         "queries), from disk, or auto: memory while the graph fits in half the free memory",
     )
+    query_processes: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="Embedded store: run queries in forked worker processes that are killed "
+        "at the timeout (on), on threads that cannot stop an aggregate (off), or auto: "
+        "processes when answering from memory",
+    )
     union_default_graph: bool = Field(
         default=True,
         description="Queries without default-graph-uri see the union of all named graphs "

@@ -52,8 +52,10 @@ class OxigraphServer:
         port: int | None = None,
         read_only: bool = False,
         union_default_graph: bool = False,
+        timeout_s: float | None = None,
     ) -> None:
         self.union_default_graph = union_default_graph
+        self.timeout_s = timeout_s
         self._own_dir = location is None
         self.location = Path(tempfile.mkdtemp(prefix="oxigraph-")) if location is None else location
         self.port = port or free_port()
@@ -92,6 +94,8 @@ class OxigraphServer:
         ]
         if self.union_default_graph:
             args.append("--union-default-graph")
+        if self.timeout_s is not None:
+            args += ["--timeout-s", str(self.timeout_s)]
         with self._log.open("wb") as log:
             self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + wait_s

@@ -28,12 +28,18 @@ def open_store(settings: Settings) -> Store:
         )
     from service.store.embedded import EmbeddedStore, serve_from_memory
 
+    in_memory = settings.store_in_memory or serve_from_memory(
+        settings.store_dir, settings.store_memory)
+    processes = {"auto": None, "on": True, "off": False}[settings.query_processes]
+    if processes and not in_memory:
+        raise ValueError("COPROD_QUERY_PROCESSES=on needs the store in memory "
+                         "(COPROD_STORE_MEMORY=memory)")
     return EmbeddedStore(
         settings.store_dir,
-        in_memory=settings.store_in_memory
-        or serve_from_memory(settings.store_dir, settings.store_memory),
+        in_memory=in_memory,
         timeout_s=settings.query_timeout_s,
         union_default_graph=settings.union_default_graph,
+        query_processes=processes,
     )
 
 

@@ -10,12 +10,17 @@ ORDER BY over everything) cannot be interrupted and keeps its worker until pyoxi
 returns. The number of workers is bounded (`max_running`), so runaway queries can hold at
 most that many cores; a new query that finds no free worker within its deadline gets
 QueryTimeout too.
+
+Answering from memory, queries run in forked worker processes instead (see
+service/store/processes.py): a worker whose query runs past the deadline is killed, so its
+work ends whatever the query does. The thread still relays the worker's answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import queue
 import re
@@ -35,6 +40,7 @@ from ontology.errors import InputError, QueryError, QueryTimeout, StoreError
 from service.problems import Refused
 from service.sparql_text import check_remote
 from service.store.base import SPARQL_JSON, TURTLE, RawResult, SelectResult
+from service.store.processes import DATA, END, ERROR, HEADER, WorkerGone, Workers
 
 T = TypeVar("T")
 
@@ -391,6 +397,9 @@ class EmbeddedStore:
     the copy (faster). Writes then go to the disk store first (one transaction there) and
     are repeated on the copy, so the copy stays equal to the disk; blank node labels created
     by an update may differ between the two, which no query can observe across restarts.
+
+    `query_processes` (default: when answering from memory) runs queries in forked worker
+    processes that are killed at the deadline; it needs the store in memory and os.fork.
     """
 
     kind = "embedded"
@@ -404,6 +413,7 @@ class EmbeddedStore:
         max_running: int = 4,
         federation_hosts: Sequence[str] | None = None,
         union_default_graph: bool = False,
+        query_processes: bool | None = None,
     ) -> None:
         self.path = path
         # With no default-graph-uri, a query's default graph is the union of all graphs
@@ -415,6 +425,8 @@ class EmbeddedStore:
         self._slots = threading.BoundedSemaphore(max_running)
         self._pool = _Pool(max_running)
         self._closed = False
+        self._write_lock = threading.Lock()
+        self._workers: Workers | None = None
         try:
             if path is None:
                 self._disk: ox.Store | None = None
@@ -428,6 +440,17 @@ class EmbeddedStore:
         except OSError as exc:
             raise StoreError(f"cannot open the embedded store at {path}: {exc}") from exc
         self._drop_leftover_temp_graphs()
+        if query_processes is None:
+            query_processes = self._memory is not None and hasattr(os, "fork")
+        if query_processes and self._memory is None:
+            raise StoreError("query worker processes need the store in memory")
+        if query_processes:
+            self._workers = Workers(lambda: self._reader, max_running, self._write_lock)
+
+    @property
+    def query_processes(self) -> bool:
+        """Whether queries run in worker processes (killed at the deadline)."""
+        return self._workers is not None
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -445,12 +468,23 @@ class EmbeddedStore:
             raise StoreError("the embedded store is closed")
         return [s for s in (self._disk, self._memory) if s is not None]
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the write lock (no worker is forked meanwhile); then retire stale workers."""
+        with self._write_lock:
+            try:
+                yield
+            finally:
+                if self._workers is not None:
+                    self._workers.renew()
+
     def _drop_leftover_temp_graphs(self) -> None:
         # A crash between loading and moving a graph leaves its temporary graph behind.
-        for store in self._writers:
-            for name in list(store.named_graphs()):
-                if isinstance(name, ox.NamedNode) and name.value.startswith(TEMP_GRAPH_PREFIX):
-                    store.remove_graph(name)
+        with self._writing():
+            for store in self._writers:
+                for name in list(store.named_graphs()):
+                    if isinstance(name, ox.NamedNode) and name.value.startswith(TEMP_GRAPH_PREFIX):
+                        store.remove_graph(name)
 
     def _start(self, work: Callable[[_Job], Any], job: _Job, *, acquired: bool = False) -> None:
         """Run `work(job)` on a pooled worker thread once a worker slot is free."""
@@ -503,13 +537,83 @@ class EmbeddedStore:
             kwargs["named_graphs"] = [graph_name(g) for g in named_graphs]
         return self._reader.query(query, **kwargs)
 
+    def _in_worker(
+        self,
+        job: _Job,
+        query: str,
+        media_type: str,
+        default_graphs: Sequence[str],
+        named_graphs: Sequence[str],
+        on_data: Callable[[bytes], Any],
+        on_form: Callable[[str], Any] | None = None,
+    ) -> tuple[str, str]:
+        """Answer `query` in a worker process, handing each serialised chunk to `on_data`.
+
+        Returns the answer's form (solutions, boolean, triples) and media type, which
+        `on_form` also gets before the first chunk. A worker
+        whose query passes the deadline, or whose reader goes away, is killed.
+        """
+        assert self._workers is not None
+        check_federation(query, self.federation_hosts)
+        for graph in (*default_graphs, *named_graphs):
+            iri(graph)
+        request = {
+            "query": query, "media_type": media_type, "default_graphs": list(default_graphs),
+            "named_graphs": list(named_graphs), "union": self.union_default_graph,
+        }
+        worker = self._workers.take()
+        clean = False
+        form: tuple[str, str] = ("", "")
+        try:
+            try:
+                worker.request(**request)
+            except WorkerGone:  # it ended while idle: one new worker, once
+                self._workers.give_back(worker, False)
+                worker = self._workers.take()
+                worker.request(**request)
+            for tag, payload in worker.frames(job.remaining, job.stop.is_set):
+                if tag == HEADER:
+                    found = json.loads(payload)
+                    form = (found[0], found[1])
+                    if on_form is not None:
+                        on_form(form[1])
+                elif tag == DATA:
+                    on_data(payload)
+                elif tag == ERROR:
+                    clean = True
+                    kind, message = json.loads(payload)
+                    raise (QueryError(message) if kind in ("SyntaxError", "ValueError")
+                           else StoreError(f"embedded store failed: {message}"))
+                elif tag == END:
+                    clean = True
+        except TimeoutError:
+            job.stop.set()
+            raise _Stopped from None
+        except WorkerGone as exc:
+            raise StoreError(f"a query worker process failed: {exc}") from None
+        finally:
+            self._workers.give_back(worker, clean)
+        return form
+
+    def _worker_answer(self, job: _Job, query: str, media_type: str, want: str) -> bytes:
+        """The whole answer of a query run in a worker, checked to be of form `want`."""
+        parts: list[bytes] = []
+        form, _ = self._in_worker(job, query, media_type, (), (), parts.append)
+        if form != want:
+            raise QueryError(f"expected a query giving {want}, got {form}")
+        return b"".join(parts)
+
     # -- queries --------------------------------------------------------------------
 
     def select(self, query: str) -> SelectResult:
         """Run a SELECT and return all rows as rdflib terms."""
 
         def work(job: _Job) -> SelectResult:
-            solutions = self._query(query)
+            if self._workers is not None:
+                data = self._worker_answer(job, query, SPARQL_JSON, "solutions")
+                solutions: Any = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+            else:
+                solutions = self._query(query)
             if not isinstance(solutions, ox.QuerySolutions):
                 raise QueryError("select() needs a SELECT query")
             names = [v.value for v in solutions.variables]
@@ -530,7 +634,11 @@ class EmbeddedStore:
         """Run an ASK."""
 
         def work(job: _Job) -> bool:
-            answer = self._query(query)
+            if self._workers is not None:
+                data = self._worker_answer(job, query, SPARQL_JSON, "boolean")
+                answer: Any = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+            else:
+                answer = self._query(query)
             if not isinstance(answer, ox.QueryBoolean):
                 raise QueryError("ask() needs an ASK query")
             return bool(answer)
@@ -541,9 +649,14 @@ class EmbeddedStore:
         """Run a CONSTRUCT or DESCRIBE and return an rdflib Graph."""
 
         def work(job: _Job) -> Graph:
-            triples = self._query(query)
-            if not isinstance(triples, ox.QueryTriples):
-                raise QueryError("construct() needs a CONSTRUCT or DESCRIBE query")
+            triples: Any
+            if self._workers is not None:
+                data = self._worker_answer(job, query, "application/n-triples", "triples")
+                triples = ox.parse(data, format=ox.RdfFormat.N_TRIPLES)
+            else:
+                triples = self._query(query)
+                if not isinstance(triples, ox.QueryTriples):
+                    raise QueryError("construct() needs a CONSTRUCT or DESCRIBE query")
             graph = Graph()
             for triple in triples:
                 job.check()
@@ -641,6 +754,12 @@ class EmbeddedStore:
         def work(job: _Job) -> None:
             writer = _QueueWriter(job, chunks, ready)
             try:
+                if self._workers is not None:
+                    self._in_worker(job, query, media_type, default_graphs, named_graphs,
+                                    writer.put, chosen.append)
+                    writer.flush()
+                    writer.put(None)
+                    return
                 answer = self._query(query, default_graphs, named_graphs)
                 if isinstance(answer, ox.QueryTriples):
                     fmt: Any = ox.RdfFormat.from_media_type(media_type)
@@ -714,55 +833,58 @@ class EmbeddedStore:
         """Run a SPARQL 1.1 Update as one transaction (on disk, then on the memory copy)."""
         check_federation(update, self.federation_hosts)
         text = add_using(update, using_graphs, using_named_graphs)
-        for store in self._writers:
-            try:
-                store.update(text)
-            except (SyntaxError, ValueError, OSError) as exc:
-                raise _translate(exc) from exc
+        with self._writing():
+            for store in self._writers:
+                try:
+                    store.update(text)
+                except (SyntaxError, ValueError, OSError) as exc:
+                    raise _translate(exc) from exc
 
     def replace_graph(self, graph: str | None, data: bytes, media_type: str) -> None:
         """Replace a graph atomically: parse into a temporary graph, then one update moves it."""
         fmt = rdf_format(media_type)
         target = "DEFAULT" if graph is None else f"GRAPH <{iri(graph)}>"
-        for store in self._writers:
-            if graph is not None and not store.contains_named_graph(graph_name(graph)):
-                # A new graph: one load transaction into it is already all or nothing, and
-                # skips copying the data from a temporary graph (3x faster on big graphs).
+        with self._writing():
+            for store in self._writers:
+                if graph is not None and not store.contains_named_graph(graph_name(graph)):
+                    # A new graph: one load transaction into it is already all or nothing, and
+                    # skips copying the data from a temporary graph (3x faster on big graphs).
+                    try:
+                        store.load(data, format=fmt, to_graph=graph_name(graph))
+                    except SyntaxError as exc:
+                        raise InputError(f"the data does not parse as {media_type}: {exc}") from exc
+                    except (ValueError, OSError) as exc:
+                        raise _translate(exc) from exc
+                    continue
+                temp = ox.NamedNode(TEMP_GRAPH_PREFIX + uuid.uuid4().hex)
+                try:
+                    store.load(data, format=fmt, to_graph=temp)  # one transaction: all or nothing
+                except SyntaxError as exc:
+                    raise InputError(f"the data does not parse as {media_type}: {exc}") from exc
+                except (ValueError, OSError) as exc:
+                    raise _translate(exc) from exc
+                create = "" if graph is None else f"CREATE SILENT {target} ;\n"
+                try:
+                    store.update(
+                        f"DROP SILENT {target} ;\n{create}"
+                        f"ADD SILENT GRAPH <{temp.value}> TO {target} ;\n"
+                        f"DROP SILENT GRAPH <{temp.value}>"
+                    )
+                except (SyntaxError, ValueError, OSError) as exc:
+                    store.remove_graph(temp)
+                    raise _translate(exc) from exc
+
+    def add_to_graph(self, graph: str | None, data: bytes, media_type: str) -> None:
+        """Add triples to a graph in one transaction."""
+        fmt = rdf_format(media_type)
+        with self._writing():
+            for store in self._writers:
                 try:
                     store.load(data, format=fmt, to_graph=graph_name(graph))
                 except SyntaxError as exc:
                     raise InputError(f"the data does not parse as {media_type}: {exc}") from exc
                 except (ValueError, OSError) as exc:
                     raise _translate(exc) from exc
-                continue
-            temp = ox.NamedNode(TEMP_GRAPH_PREFIX + uuid.uuid4().hex)
-            try:
-                store.load(data, format=fmt, to_graph=temp)  # one transaction: all or nothing
-            except SyntaxError as exc:
-                raise InputError(f"the data does not parse as {media_type}: {exc}") from exc
-            except (ValueError, OSError) as exc:
-                raise _translate(exc) from exc
-            create = "" if graph is None else f"CREATE SILENT {target} ;\n"
-            try:
-                store.update(
-                    f"DROP SILENT {target} ;\n{create}"
-                    f"ADD SILENT GRAPH <{temp.value}> TO {target} ;\n"
-                    f"DROP SILENT GRAPH <{temp.value}>"
-                )
-            except (SyntaxError, ValueError, OSError) as exc:
-                store.remove_graph(temp)
-                raise _translate(exc) from exc
-
-    def add_to_graph(self, graph: str | None, data: bytes, media_type: str) -> None:
-        """Add triples to a graph in one transaction."""
-        fmt = rdf_format(media_type)
-        for store in self._writers:
-            try:
-                store.load(data, format=fmt, to_graph=graph_name(graph))
-            except SyntaxError as exc:
-                raise InputError(f"the data does not parse as {media_type}: {exc}") from exc
-            except (ValueError, OSError) as exc:
-                raise _translate(exc) from exc
 
     def get_graph(self, graph: str | None, media_type: str) -> bytes | None:
         """Serialise one graph; None when that named graph does not exist."""
@@ -780,11 +902,12 @@ class EmbeddedStore:
         """Remove a named graph (False if missing); None clears the default graph."""
         name = graph_name(graph)
         existed = graph is None or self._reader.contains_named_graph(name)
-        for store in self._writers:
-            try:
-                store.remove_graph(name)
-            except OSError as exc:
-                raise _translate(exc) from exc
+        with self._writing():
+            for store in self._writers:
+                try:
+                    store.remove_graph(name)
+                except OSError as exc:
+                    raise _translate(exc) from exc
         return existed
 
     def graphs(self) -> list[str]:
@@ -817,5 +940,7 @@ class EmbeddedStore:
             # Released even when the flush fails (a full disk), so the store can be reopened.
             self._closed = True
             self._pool.close()
+            if self._workers is not None:
+                self._workers.close()
             self._disk = None
             self._memory = None

@@ -1,0 +1,294 @@
+"""Query worker processes for the embedded store in memory: a query past its deadline is killed.
+
+pyoxigraph has no cancel API, so a query running in a thread of coprod cannot be stopped
+before pyoxigraph returns (an aggregate over everything computes before its first row).
+A process can be stopped. Each worker is forked from coprod and so holds a copy-on-write
+view of the in-memory store as it was at the fork; it answers one query at a time over a
+socket, serialising the answer itself. The caller kills a worker whose query ran past its
+deadline or whose reader went away, and the work ends with it.
+
+A worker answers from the store version it was forked at: after every write the store asks
+for new workers (`Workers.renew`); running queries finish on the version they started on.
+Forking only happens while no write is in progress (the store's write lock), so no lock in
+the store is held in the copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pyoxigraph as ox
+
+FRAME = struct.Struct("!cI")
+CHUNK_BYTES = 64 * 1024
+REQUEST, HEADER, DATA, END, ERROR = b"Q", b"H", b"D", b"E", b"X"
+
+
+class WorkerGone(Exception):
+    """The worker process ended or stopped answering."""
+
+
+class WorkerFailed(Exception):
+    """The query failed inside the worker: `kind` is the exception class the engine raised."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def _send(sock: socket.socket, tag: bytes, payload: bytes = b"") -> None:
+    sock.sendall(FRAME.pack(tag, len(payload)) + payload)
+
+
+def _recv_exactly(sock: socket.socket, size: int) -> bytes | None:
+    parts: list[bytes] = []
+    while size:
+        part = sock.recv(min(size, 1 << 20))
+        if not part:
+            return None
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
+def _recv(sock: socket.socket) -> tuple[bytes, bytes] | None:
+    head = _recv_exactly(sock, FRAME.size)
+    if head is None:
+        return None
+    tag, size = FRAME.unpack(head)
+    payload = _recv_exactly(sock, size) if size else b""
+    if payload is None:
+        return None
+    return tag, payload
+
+
+# -- inside the worker ------------------------------------------------------------------
+
+
+class _FrameWriter:
+    """A binary file-like object that sends what pyoxigraph serialises as DATA frames."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._buffer = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self._buffer += data
+        if len(self._buffer) >= CHUNK_BYTES:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._buffer:
+            _send(self._sock, DATA, bytes(self._buffer))
+            self._buffer.clear()
+
+
+def _answer(store: ox.Store, sock: socket.socket, request: dict[str, Any]) -> None:
+    kwargs: dict[str, Any] = {}
+    if request["default_graphs"]:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
+    elif request["union"]:
+        kwargs["use_default_graph_as_union"] = True
+    if request["named_graphs"]:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
+    try:
+        answer: Any = store.query(request["query"], **kwargs)
+        media_type = request["media_type"]
+        if isinstance(answer, ox.QueryTriples):
+            form = "triples"
+            fmt: Any = ox.RdfFormat.from_media_type(media_type) or ox.RdfFormat.TURTLE
+        else:
+            form = "boolean" if isinstance(answer, ox.QueryBoolean) else "solutions"
+            fmt = ox.QueryResultsFormat.from_media_type(media_type) or ox.QueryResultsFormat.JSON
+    except Exception as exc:  # sent to the caller, which maps it to coprod's errors
+        message = str(getattr(exc, "msg", None) or exc)
+        _send(sock, ERROR, json.dumps([type(exc).__name__, message]).encode())
+        return
+    _send(sock, HEADER, json.dumps([form, fmt.media_type]).encode())
+    writer = _FrameWriter(sock)
+    try:
+        answer.serialize(writer, fmt)
+        writer.flush()
+    except Exception as exc:
+        _send(sock, ERROR, json.dumps([type(exc).__name__, str(exc)]).encode())
+        return
+    _send(sock, END)
+
+
+def _serve(store: ox.Store, sock: socket.socket) -> None:
+    """The worker's loop: one request, one answer, until coprod closes the socket."""
+    while True:
+        frame = _recv(sock)
+        if frame is None:
+            return
+        _answer(store, sock, json.loads(frame[1]))
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when coprod ends, even in the middle of a query.
+
+    (PR_SET_PDEATHSIG would fire when the forking thread ends, not coprod, so a watcher
+    thread asks instead; pyoxigraph lets it run while a query evaluates.)
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _child(store: ox.Store, sock: socket.socket, parent: int) -> None:
+    """Run in the forked process; never returns."""
+    code = 0
+    try:
+        # Ctrl-C and SIGTERM end the worker; coprod's own handlers must not run here.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)
+        _die_with_parent(parent)
+        keep = sock.fileno()
+        # Drop every other inherited descriptor (listening sockets, other workers'
+        # sockets), so a worker sees its socket close when coprod goes away.
+        os.closerange(3, keep)
+        os.closerange(keep + 1, 1 << 16)
+        _serve(store, sock)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
+
+
+# -- in coprod ----------------------------------------------------------------------------
+
+
+class Worker:
+    """One forked worker process and coprod's end of its socket."""
+
+    def __init__(self, store: ox.Store, version: int) -> None:
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        coprod = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child never returns
+            parent.close()
+            _child(store, child, coprod)
+        child.close()
+        self.pid = pid
+        self.sock = parent
+        self.version = version
+        self.alive = True
+
+    def running(self) -> bool:
+        """Whether the process is still there (reaps it if it ended)."""
+        if not self.alive:
+            return False
+        try:
+            ended, _ = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            ended = self.pid
+        if ended:
+            self.alive = False
+            self.sock.close()
+        return not ended
+
+    def kill(self) -> None:
+        """Stop the worker now; its query ends with it."""
+        if not self.alive:
+            return
+        self.alive = False
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        self.sock.close()
+
+    def request(self, **request: Any) -> None:
+        try:
+            _send(self.sock, REQUEST, json.dumps(request).encode())
+        except OSError as exc:
+            raise WorkerGone(str(exc)) from exc
+
+    def frames(self, remaining: Callable[[], float], stopped: Callable[[], bool]) -> Iterator[
+        tuple[bytes, bytes]
+    ]:
+        """The answer's frames. Waits at most `remaining()` seconds for each; stops (raising
+        TimeoutError) when that runs out or `stopped()` turns true."""
+        while True:
+            while True:
+                if stopped():
+                    raise TimeoutError
+                wait = remaining()
+                if wait <= 0:
+                    raise TimeoutError
+                ready, _, _ = select.select([self.sock], [], [], min(wait, 0.2))
+                if ready:
+                    break
+            frame = _recv(self.sock)
+            if frame is None:
+                raise WorkerGone("the query worker ended")
+            yield frame
+            if frame[0] in (END, ERROR):
+                return
+
+
+class Workers:
+    """Forked query workers: at most `size` at a time, reused while the store is unchanged."""
+
+    def __init__(self, store: Callable[[], ox.Store], size: int, fork_lock: threading.Lock) -> None:
+        self._store = store
+        self._size = size
+        self._fork_lock = fork_lock  # the store's write lock: no write runs during a fork
+        self._lock = threading.Lock()
+        self._idle: list[Worker] = []
+        self._version = 0
+        self.forks = 0
+        self.kills = 0
+
+    def take(self) -> Worker:
+        """An idle worker of the current store version, or a new one."""
+        with self._lock:
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.version == self._version and worker.running():
+                    return worker
+                worker.kill()
+        with self._fork_lock:
+            worker = Worker(self._store(), self._version)
+        with self._lock:
+            self.forks += 1
+        return worker
+
+    def give_back(self, worker: Worker, clean: bool) -> None:
+        """Keep a worker that answered cleanly for the next query; kill any other."""
+        with self._lock:
+            if clean and worker.alive and worker.version == self._version and (
+                len(self._idle) < self._size
+            ):
+                self._idle.append(worker)
+                return
+            if not clean:
+                self.kills += 1
+        worker.kill()
+
+    def renew(self) -> None:
+        """The store changed: idle workers go now, running ones when their query ends."""
+        with self._lock:
+            self._version += 1
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.kill()
+
+    def close(self) -> None:
+        self.renew()
