@@ -12,6 +12,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rdflib import URIRef
 
 from ontology.errors import InputError
-from service.lookups import Registry, Value, plain
+from service.deadline import Deadline
+from service.lookups import MAX_OFFSET, Registry, Value, plain
 from service.store.base import Store
 
 HERE = Path(__file__).resolve().parent.parent
@@ -31,6 +33,13 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 EXAMPLES = HERE.parent / "queries" / "examples"
 PAGE_SIZE = 50
+MAX_PAGE = MAX_OFFSET // PAGE_SIZE + 1
+CASE_FILTERS = ("cell", "plans", "delivers", "country", "area", "from", "to", "q")
+WORK_FILTERS = ("author", "from", "to", "venue", "q")
+CASE_DETAILS = ("countryCode", "startYear", "whoPlans", "whoDelivers")
+# What an unfiltered list counts: its records of a type with a name (see `_count`).
+COUNTED = {"cases-page": ("cop:Case", "rdfs:label"),
+           "works-page": ("schema:CreativeWork", "dcterms:title")}
 RECORD_TYPES = {"case", "work", "person", "org", "place", "venue", "method"}
 ROLES = ("professionals", "jointly", "community")
 # Tight enough to stop injected scripts and framing; YASGUI sets inline styles.
@@ -230,85 +239,147 @@ def _query(request: Request, names: Iterable[str]) -> dict[str, str]:
 def _page_number(raw: str) -> int:
     if not raw:
         return 1
-    if not re.fullmatch(r"\d{1,6}", raw) or int(raw) < 1:
-        raise InputError("expected a page number from 1", field="page", value=raw[:20])
+    if not re.fullmatch(r"\d{1,6}", raw) or not 1 <= int(raw) <= MAX_PAGE:
+        raise InputError(f"expected a page number from 1 to {MAX_PAGE}", field="page",
+                         value=raw[:20])
     return int(raw)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of a browsed list and what is known of the list's length."""
+
+    rows: list[dict[str, Value]]
+    page: int
+    more: bool
+    total: int | None  # None: not counted (a filtered list before its last page)
+
+
+def _listing(request: Request, deadline: Deadline, name: str, values: Mapping[str, str],
+             page_no: int) -> Listing:
+    """One page of lookup `name` and, when cheap, the list's length, within `deadline`.
+
+    The page asks for PAGE_SIZE + 1 rows to know whether another follows. The length is exact
+    on the last page; before it only an unfiltered list is counted, alongside the page: a
+    filtered count would cost as much as the page itself.
+    """
+    registry: Registry = request.app.state.registry
+    store: Store = request.app.state.store
+    registry.get(name).bind(values)  # bad input is a 400 before any query starts
+    offset = (page_no - 1) * PAGE_SIZE
+    page = deadline.start(
+        lambda: registry.run(store, name, values, limit=PAGE_SIZE, offset=offset))
+    count = None if values else deadline.start(lambda: _count(request, name))
+    got = deadline.result(page)
+    if not got.more and (got.rows or offset == 0):
+        total: int | None = offset + len(got.rows)
+    else:
+        total = deadline.result(count) if count is not None else None
+    return Listing(got.rows, page_no, got.more, total)
+
+
+def _case_details(request: Request, cases: Iterable[Value]) -> dict[str, dict[str, Value]]:
+    """Country, start year, service areas and roles of the listed cases, by case IRI.
+
+    Read for the shown cases only: for all of them before paging, these joins cost more than
+    the filters and the sort together. The IRIs come from the store, never from input.
+    """
+    wanted = sorted({str(c) for c in cases if c and _IRI.match(str(c))})
+    if not wanted:
+        return {}
+    values = " ".join(f"<{i}>" for i in wanted)
+    rows = _select(request, f"""
+        PREFIX cop: <{request.app.state.registry.base}ontology#>
+        PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+        PREFIX schema: <https://schema.org/>
+        SELECT ?case (SAMPLE(?code) AS ?countryCode) (MIN(?year) AS ?startYear)
+               (GROUP_CONCAT(DISTINCT STR(?area); separator=" ") AS ?serviceAreas)
+               (SAMPLE(?planner) AS ?whoPlans) (SAMPLE(?deliverer) AS ?whoDelivers)
+        WHERE {{
+          VALUES ?case {{ {values} }}
+          OPTIONAL {{ GRAPH ?g1 {{ ?case cop:country ?countryIri }} }}
+          BIND(STRAFTER(STR(?countryIri), "/country/") AS ?code)
+          OPTIONAL {{ GRAPH ?g2 {{ ?case schema:startDate ?start }} }}
+          BIND(xsd:integer(SUBSTR(STR(?start), 1, 4)) AS ?year)
+          OPTIONAL {{ GRAPH ?g3 {{ ?case cop:serviceArea ?area }} }}
+          OPTIONAL {{ GRAPH ?g4 {{ ?case cop:whoPlans ?planner }} }}
+          OPTIONAL {{ GRAPH ?g5 {{ ?case cop:whoDelivers ?deliverer }} }}
+        }} GROUP BY ?case""")
+    return {str(row["case"]): row for row in rows}
+
+
+def _count(request: Request, name: str) -> int:
+    """How many rows the unfiltered lookup `name` has (one per case or work)."""
+    kind, title = COUNTED[name]
+    base = request.app.state.registry.base
+    rows = _select(request, f"""
+        PREFIX cop: <{base}ontology#>
+        PREFIX schema: <https://schema.org/>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT (COUNT(DISTINCT ?item) AS ?n) WHERE {{
+          GRAPH ?g0 {{ ?item a {kind} }}
+          FILTER EXISTS {{ GRAPH ?g1 {{ ?item {title} ?name }} }}
+        }}""")
+    return int(str(rows[0]["n"])) if rows else 0
+
+
+def _filled(form: Mapping[str, str], names: Iterable[str]) -> dict[str, str]:
+    return {name: form[name] for name in names if form[name]}
 
 
 @router.api_route("/cases", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def cases(request: Request) -> HTMLResponse:
     """Browse cases: filter by cell, roles, country, service area, start years and text."""
-    form = _query(request, ("cell", "plans", "delivers", "country", "area", "from", "to", "q",
-                            "page"))
+    form = _query(request, CASE_FILTERS + ("page",))
+    deadline = Deadline(request.app.state.settings.query_timeout_s)
     try:
-        page_no = _page_number(form["page"])
-        values = {k: form[k] for k in ("plans", "delivers", "country", "area", "from", "to")
-                  if form[k]}
-        rows = _rows(request, "cases", values)
-        found = {str(r["case"]) for r in _rows(request, "cases-search", {"q": form["q"]})} \
-            if form["q"] else None
-        if form["cell"]:
-            in_cell = {str(r["case"]) for r in _rows(request, "cases-by-cell",
-                                                     {"cell": form["cell"]})}
-            found = in_cell if found is None else found & in_cell
+        listing = _listing(request, deadline, "cases-page", _filled(form, CASE_FILTERS),
+                           _page_number(form["page"]))
     except InputError as exc:
         return render("cases.html", 400, **_context(
-            request, title="Cases", form=form, error=exc.describe(), items=[], total=0,
-            paging=None, roles=ROLES))
-    # The lookup gives one row per service area; the list shows each case once.
-    items: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        if found is not None and str(row["case"]) not in found:
-            continue
-        item = items.setdefault(str(row["case"]), {**row, "areas": []})
-        if row["serviceArea"]:
-            item["areas"].append(local_name(str(row["serviceArea"])))
-    listed = list(items.values())
-    pager = _pager(request, form, page_no, len(listed))
-    shown = listed[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE]
+            request, title="Cases", form=form, error=exc.describe(), items=[], paging=None,
+            roles=ROLES))
+    details = deadline.run(lambda: _case_details(request, (r["case"] for r in listing.rows)))
+    items = []
+    for row in listing.rows:
+        found = details.get(str(row["case"]), {})
+        items.append({**row, **{k: found.get(k) for k in CASE_DETAILS}, "areas": [
+            local_name(a) for a in sorted(str(found.get("serviceAreas") or "").split())]})
     return render("cases.html", **_context(
-        request, title="Cases", form=form, items=shown, total=len(listed), paging=pager,
+        request, title="Cases", form=form, items=items, paging=_pager(request, form, listing),
         roles=ROLES, error=None))
 
 
 @router.api_route("/works", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def works(request: Request) -> HTMLResponse:
     """Browse works: filter by author, year range, venue and text in the title."""
-    form = _query(request, ("author", "from", "to", "venue", "q", "page"))
+    form = _query(request, WORK_FILTERS + ("page",))
+    deadline = Deadline(request.app.state.settings.query_timeout_s)
     try:
-        page_no = _page_number(form["page"])
-        rows = _rows(request, "works", {k: form[k] for k in ("from", "to") if form[k]})
-        by_author = {str(r["work"]) for r in _rows(
-            request, "works-by-author", {"author": form["author"]})} if form["author"] else None
+        listing = _listing(request, deadline, "works-page", _filled(form, WORK_FILTERS),
+                           _page_number(form["page"]))
     except InputError as exc:
         return render("works.html", 400, **_context(
-            request, title="Works", form=form, error=exc.describe(), items=[], total=0,
-            paging=None))
-    venue, text = form["venue"].casefold(), form["q"].casefold()
-    listed = [
-        r for r in rows
-        if (by_author is None or str(r["work"]) in by_author)
-        and (not venue or venue in str(r["venue"] or "").casefold())
-        and (not text or text in str(r["title"] or "").casefold())
-    ]
-    pager = _pager(request, form, page_no, len(listed))
-    shown = listed[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE]
+            request, title="Works", form=form, error=exc.describe(), items=[], paging=None))
     return render("works.html", **_context(
-        request, title="Works", form=form, items=shown, total=len(listed), paging=pager,
-        error=None))
+        request, title="Works", form=form, items=listing.rows,
+        paging=_pager(request, form, listing), error=None))
 
 
-def _pager(request: Request, form: Mapping[str, str], page_no: int, total: int) -> dict[str, Any]:
-    pages = max(1, math.ceil(total / PAGE_SIZE))
+def _pager(request: Request, form: Mapping[str, str], listing: Listing) -> dict[str, Any]:
     kept = {k: v for k, v in form.items() if v and k != "page"}
 
     def link(n: int) -> str:
         return request.url.path + "?" + urlencode({**kept, "page": n})
 
+    first = (listing.page - 1) * PAGE_SIZE + 1
     return {
-        "page": page_no, "pages": pages,
-        "prev": link(page_no - 1) if page_no > 1 else None,
-        "next": link(page_no + 1) if page_no < pages else None,
+        "page": listing.page, "total": listing.total,
+        "pages": None if listing.total is None else max(1, math.ceil(listing.total / PAGE_SIZE)),
+        "first": first, "last": first + len(listing.rows) - 1,
+        "prev": link(listing.page - 1) if listing.page > 1 else None,
+        "next": link(listing.page + 1) if listing.more else None,
     }
 
 

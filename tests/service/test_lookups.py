@@ -145,6 +145,28 @@ GOLDEN: dict[str, list[tuple[dict[str, str], tuple[str, ...], list[tuple[object,
         ({"q": "police"}, ("case",), [("case/neighbourhood-watch-uk",)]),
         ({"q": 'no "such" {text}'}, ("case",), []),
     ],
+    "cases-page": [
+        ({}, ("case", "label"), [
+            ("case/expert-patients-programme", "Expert Patients Programme"),
+            ("case/family-group-conferences", "Family Group Conferences"),
+            ("case/neighbourhood-watch-uk", "Neighbourhood Watch (UK)"),
+            ("case/porto-alegre-pb", "Participatory budgeting, Porto Alegre"),
+            ("case/nigeria-primary-education", "Primary education in Nigeria"),
+            ("case/rushey-green-time-bank", "Rushey Green Time Bank"),
+        ]),
+        ({"cell": "jointly-professionals"}, ("case", "label"), [
+            ("case/family-group-conferences", "Family Group Conferences"),
+            ("case/porto-alegre-pb", "Participatory budgeting, Porto Alegre"),
+        ]),
+        ({"q": "BANK"}, ("case",), [("case/rushey-green-time-bank",)]),
+        ({"country": "gbr", "from": "1990", "area": "07"}, ("case",), [
+            ("case/expert-patients-programme",), ("case/rushey-green-time-bank",),
+        ]),
+        ({"plans": "jointly", "delivers": "professionals", "to": "1989", "q": "porto"}, ("case",),
+         [("case/porto-alegre-pb",)]),
+        ({"cell": "community-community"}, ("case",), []),
+        ({"q": 'no "such" {text}'}, ("case",), []),
+    ],
     "typology-matrix": [
         ({}, ("cell", "cases"), [
             ("cop:PlannedByProfessionalsDeliveredByProfessionals", 1),
@@ -192,6 +214,38 @@ GOLDEN: dict[str, list[tuple[dict[str, str], tuple[str, ...], list[tuple[object,
             ("work/ostrom-1996-crossing", "person/ostrom-e"),
             ("work/parks-1981-consumers", "person/ostrom-v"),
         ]),
+    ],
+    "works-page": [
+        ({}, ("work", "year", "venue", "doi"), [
+            ("work/whitaker-1980-coproduction", 1980, "Public Administration Review",
+             "10.2307/975377"),
+            ("work/parks-1981-consumers", 1981, "Policy Studies Journal",
+             "10.1111/j.1541-0072.1981.tb01208.x"),
+            ("work/ostrom-1996-crossing", 1996, "World Development",
+             "10.1016/0305-750X(96)00023-X"),
+            ("work/alford-1998-road", 1998, "Australian Journal of Public Administration", None),
+            ("work/alford-2002-why", 2002, "Administration & Society",
+             "10.1177/0095399702034001004"),
+            ("work/bovaird-2007-beyond-engagement", 2007, "Public Administration Review",
+             "10.1111/j.1540-6210.2007.00773.x"),
+            ("work/needham-2008-realising", 2008, "Social Policy & Society",
+             "10.1017/S1474746407004174"),
+            ("work/loeffler-2016-user", 2016, "International Journal of Public Administration",
+             "10.1080/01900692.2016.1250559"),
+        ]),
+        ({"author": "OSTROM"}, ("work",), [
+            ("work/parks-1981-consumers",), ("work/ostrom-1996-crossing",),
+        ]),
+        ({"from": "2002", "to": "2008", "venue": "public administration"}, ("work", "venue"), [
+            ("work/bovaird-2007-beyond-engagement", "Public Administration Review"),
+        ]),
+        ({"q": "CO-PRODUCTION"}, ("work", "title"), [
+            ("work/needham-2008-realising", "Realising the Potential of Co-production: "
+             "Negotiating Improvements in Public Services"),
+            ("work/loeffler-2016-user", "User and Community Co-Production of Public Services: "
+             "What Does the Evidence Tell Us?"),
+        ]),
+        ({"author": "bovaird", "to": "2000"}, ("work",), []),
     ],
     "works-by-year": [
         ({"year": "2007"}, ("work",), [("work/bovaird-2007-beyond-engagement",)]),
