@@ -486,13 +486,18 @@ class EmbeddedStore:
                     if isinstance(name, ox.NamedNode) and name.value.startswith(TEMP_GRAPH_PREFIX):
                         store.remove_graph(name)
 
-    def _start(self, work: Callable[[_Job], Any], job: _Job, *, acquired: bool = False) -> None:
-        """Run `work(job)` on a pooled worker thread once a worker slot is free."""
-        if not acquired and not self._slots.acquire(timeout=job.remaining()):
+    def _acquire(self, job: _Job) -> None:
+        """Take a worker slot, waiting at most until the job's deadline."""
+        if not self._slots.acquire(timeout=job.remaining()):
             raise QueryTimeout(
                 f"the embedded store is busy: {self.max_running} queries are running; "
                 f"none finished within {self.timeout_s}s"
             )
+
+    def _start(self, work: Callable[[_Job], Any], job: _Job, *, acquired: bool = False) -> None:
+        """Run `work(job)` on a pooled worker thread once a worker slot is free."""
+        if not acquired:
+            self._acquire(job)
 
         def run() -> None:
             try:
@@ -508,6 +513,18 @@ class EmbeddedStore:
     def _run(self, work: Callable[[_Job], T]) -> T:
         """Run `work` on a worker and wait for it until the deadline."""
         job = _Job(self.timeout_s)
+        if self._workers is not None:
+            # A worker process keeps the deadline itself (it is killed there), so the
+            # caller's thread can wait on it directly: no hop through a pooled thread.
+            self._acquire(job)
+            try:
+                return work(job)
+            except _Stopped:
+                raise self._timeout() from None
+            except (SyntaxError, ValueError, OSError) as exc:
+                raise _translate(exc) from exc
+            finally:
+                self._slots.release()
         self._start(work, job)
         if not job.done.wait(job.remaining()):
             job.stop.set()

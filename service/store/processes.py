@@ -51,36 +51,64 @@ def _send(sock: socket.socket, tag: bytes, payload: bytes = b"") -> None:
     sock.sendall(FRAME.pack(tag, len(payload)) + payload)
 
 
-def _recv_exactly(sock: socket.socket, size: int) -> bytes | None:
-    parts: list[bytes] = []
-    while size:
-        part = sock.recv(min(size, 1 << 20))
-        if not part:
+class _Inbox:
+    """Frames read from a socket: one recv may bring several, or part of one."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._data = bytearray()
+
+    def take(self) -> tuple[bytes, bytes] | None:
+        """The next whole frame already read, or None."""
+        if len(self._data) < FRAME.size:
             return None
-        parts.append(part)
-        size -= len(part)
-    return b"".join(parts)
+        tag, size = FRAME.unpack_from(self._data)
+        end = FRAME.size + size
+        if len(self._data) < end:
+            return None
+        payload = bytes(self._data[FRAME.size:end])
+        del self._data[:end]
+        return tag, payload
 
+    def fill(self) -> bool:
+        """Read what the socket has (blocking until something); False at its end."""
+        data = self.sock.recv(1 << 20)
+        self._data += data
+        return bool(data)
 
-def _recv(sock: socket.socket) -> tuple[bytes, bytes] | None:
-    head = _recv_exactly(sock, FRAME.size)
-    if head is None:
-        return None
-    tag, size = FRAME.unpack(head)
-    payload = _recv_exactly(sock, size) if size else b""
-    if payload is None:
-        return None
-    return tag, payload
+    def next(self) -> tuple[bytes, bytes] | None:
+        """The next frame, blocking; None when the socket ends first."""
+        frame = self.take()
+        while frame is None:
+            if not self.fill():
+                return None
+            frame = self.take()
+        return frame
 
 
 # -- inside the worker ------------------------------------------------------------------
 
 
-class _FrameWriter:
-    """A binary file-like object that sends what pyoxigraph serialises as DATA frames."""
+class _Outbox:
+    """Frames to send, sent together: a small answer (header, data, end) is one write."""
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
+        self._data = bytearray()
+
+    def frame(self, tag: bytes, payload: bytes = b"") -> None:
+        self._data += FRAME.pack(tag, len(payload))
+        self._data += payload
+        if tag in (END, ERROR) or len(self._data) >= CHUNK_BYTES:
+            self._sock.sendall(self._data)
+            self._data.clear()
+
+
+class _FrameWriter:
+    """A binary file-like object that sends what pyoxigraph serialises as DATA frames."""
+
+    def __init__(self, out: _Outbox) -> None:
+        self._out = out
         self._buffer = bytearray()
 
     def write(self, data: bytes) -> int:
@@ -91,11 +119,11 @@ class _FrameWriter:
 
     def flush(self) -> None:
         if self._buffer:
-            _send(self._sock, DATA, bytes(self._buffer))
+            self._out.frame(DATA, bytes(self._buffer))
             self._buffer.clear()
 
 
-def _answer(store: ox.Store, sock: socket.socket, request: dict[str, Any]) -> None:
+def _answer(store: ox.Store, out: _Outbox, request: dict[str, Any]) -> None:
     kwargs: dict[str, Any] = {}
     if request["default_graphs"]:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
@@ -114,26 +142,27 @@ def _answer(store: ox.Store, sock: socket.socket, request: dict[str, Any]) -> No
             fmt = ox.QueryResultsFormat.from_media_type(media_type) or ox.QueryResultsFormat.JSON
     except Exception as exc:  # sent to the caller, which maps it to coprod's errors
         message = str(getattr(exc, "msg", None) or exc)
-        _send(sock, ERROR, json.dumps([type(exc).__name__, message]).encode())
+        out.frame(ERROR, json.dumps([type(exc).__name__, message]).encode())
         return
-    _send(sock, HEADER, json.dumps([form, fmt.media_type]).encode())
-    writer = _FrameWriter(sock)
+    out.frame(HEADER, json.dumps([form, fmt.media_type]).encode())
+    writer = _FrameWriter(out)
     try:
         answer.serialize(writer, fmt)
         writer.flush()
     except Exception as exc:
-        _send(sock, ERROR, json.dumps([type(exc).__name__, str(exc)]).encode())
+        out.frame(ERROR, json.dumps([type(exc).__name__, str(exc)]).encode())
         return
-    _send(sock, END)
+    out.frame(END)
 
 
 def _serve(store: ox.Store, sock: socket.socket) -> None:
     """The worker's loop: one request, one answer, until coprod closes the socket."""
+    inbox, out = _Inbox(sock), _Outbox(sock)
     while True:
-        frame = _recv(sock)
+        frame = inbox.next()
         if frame is None:
             return
-        _answer(store, sock, json.loads(frame[1]))
+        _answer(store, out, json.loads(frame[1]))
 
 
 def _die_with_parent(parent: int) -> None:
@@ -187,6 +216,7 @@ class Worker:
         child.close()
         self.pid = pid
         self.sock = parent
+        self._inbox = _Inbox(parent)
         self.version = version
         self.alive = True
 
@@ -226,7 +256,8 @@ class Worker:
         """The answer's frames. Waits at most `remaining()` seconds for each; stops (raising
         TimeoutError) when that runs out or `stopped()` turns true."""
         while True:
-            while True:
+            frame = self._inbox.take()
+            while frame is None:
                 if stopped():
                     raise TimeoutError
                 wait = remaining()
@@ -234,10 +265,13 @@ class Worker:
                     raise TimeoutError
                 ready, _, _ = select.select([self.sock], [], [], min(wait, 0.2))
                 if ready:
-                    break
-            frame = _recv(self.sock)
-            if frame is None:
-                raise WorkerGone("the query worker ended")
+                    try:
+                        filled = self._inbox.fill()
+                    except OSError as exc:
+                        raise WorkerGone(str(exc)) from exc
+                    if not filled:
+                        raise WorkerGone("the query worker ended")
+                    frame = self._inbox.take()
             yield frame
             if frame[0] in (END, ERROR):
                 return
