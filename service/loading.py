@@ -1,4 +1,8 @@
-"""Push a built artefact into a store, one named graph at a time, each replaced atomically."""
+"""Push a built artefact into a store, one named graph at a time, each replaced atomically.
+
+A first load into an embedded store that holds none of the artefact's graphs is one bulk
+load of the whole file instead (EmbeddedStore.load_new_graphs), undone whole on a crash.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from ingest.artefact import iter_graphs, read_manifest
+from ingest.artefact import ARTEFACT, iter_graphs, read_manifest
 from ingest.edits import reapply_request
 from ontology.errors import InputError
 from service.store.base import NTRIPLES, Store
@@ -58,6 +62,13 @@ def load_artefact(store: Store, folder: Path, *, force: bool = False) -> LoadRep
         return LoadReport(skipped=True, graphs=manifest.graphs)
     started = time.perf_counter()
     catalog = f"{manifest.base}graph/catalog"
+    bulk = getattr(store, "load_new_graphs", None)
+    if bulk is not None and not set(store.graphs()) & set(manifest.graphs):
+        # A store holding none of these graphs (a first load): one bulk load of the file.
+        bulk(folder / ARTEFACT, list(manifest.graphs),
+             lambda: store.update(reapply_request(manifest.base)))
+        return LoadReport(skipped=False, graphs=manifest.graphs,
+                          seconds=time.perf_counter() - started)
     held: bytes | None = None
     for graph, data in iter_graphs(folder):
         if graph == catalog:

@@ -25,6 +25,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pyoxigraph as ox
@@ -280,7 +281,9 @@ class Worker:
 class Workers:
     """Forked query workers: at most `size` at a time, reused while the store is unchanged."""
 
-    def __init__(self, store: Callable[[], ox.Store], size: int, fork_lock: threading.Lock) -> None:
+    def __init__(
+        self, store: Callable[[], ox.Store], size: int, fork_lock: AbstractContextManager[Any]
+    ) -> None:
         self._store = store
         self._size = size
         self._fork_lock = fork_lock  # the store's write lock: no write runs during a fork

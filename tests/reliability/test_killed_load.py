@@ -126,3 +126,34 @@ def test_killed_load_leaves_no_partial_graph(tmp_path: Path, extra_delay_s: floa
     rerun = load(data_dir)
     assert rerun.wait(timeout=300) == 0, rerun.stderr.read() if rerun.stderr else ""
     assert snapshot(store_dir) == {g: lines(d) for g, d in NEW.items()}
+
+
+FIRST_TRIPLES = 1_000_000  # a bulk load takes seconds here: long enough to kill it
+
+
+def test_killed_first_load_leaves_an_empty_store(tmp_path: Path) -> None:
+    """A first load (the store holds none of the graphs) is one bulk load, not a transaction
+    per graph; killed in the middle, the store opens empty again and the rerun loads whole."""
+    data_dir = tmp_path / "data"
+    store_dir = data_dir / "store"
+    first = {SMALL: triples("small", 4, "new"), BIG: triples("big", FIRST_TRIPLES, "new"),
+             CATALOG: catalog("new")}
+    write_artefact(data_dir / "dataset", "new", first)
+    EmbeddedStore(store_dir).close()
+    started_size = size(store_dir)
+    process = load(data_dir)
+    deadline = time.monotonic() + 60
+    while size(store_dir) < started_size + 5_000_000 and time.monotonic() < deadline:
+        assert process.poll() is None, "the load finished before it could be killed"
+        time.sleep(0.02)
+    assert process.poll() is None, "the load finished before it could be killed"
+    assert store_dir.with_name("store.loading").exists(), "the bulk load wrote no marker"
+    os.kill(process.pid, signal.SIGKILL)
+    assert process.wait(timeout=10) == -signal.SIGKILL
+
+    assert snapshot(store_dir) == {}, "a killed first load left graphs behind"
+    assert not store_dir.with_name("store.loading").exists()
+
+    rerun = load(data_dir)
+    assert rerun.wait(timeout=300) == 0, rerun.stderr.read() if rerun.stderr else ""
+    assert snapshot(store_dir) == {g: lines(d) for g, d in first.items()}
