@@ -41,8 +41,8 @@ def map_cases(records: Iterable[CaseRecord], minter: Minter) -> Graph:
             graph.add((place, RDF.type, SCHEMA.Place))
             graph.add((place, RDF.type, DCTERMS.Location))
             graph.add((place, RDFS.label, Literal(record.place)))
-            if record.country:
-                graph.add((place, COP.country, COUNTRY[record.country]))
+            # No cop:country on the place: its domain is cop:Case, so the reasoner would
+            # infer the place to be a case. The case carries the country.
             graph.add((iri, DCTERMS.spatial, place))
         if record.start_year is not None:
             graph.add((iri, SCHEMA.startDate, Literal(str(record.start_year), datatype=XSD.gYear)))

@@ -42,6 +42,23 @@ def test_full_coproduction_is_inferred_from_the_axes(built: tuple[Path, Dataset]
     assert traditional == {URIRef(DEFAULT_BASE + "id/case/nigerian-primary-education")}
 
 
+def test_only_cases_are_inferred_to_be_cases(built: tuple[Path, Dataset]) -> None:
+    """Nothing but a record typed as a case in its source (no place, no work) becomes a
+    cop:Case through a property's domain."""
+    _, dataset = built
+    inferred = set(dataset.graph(URIRef(G + "inferred")).subjects(RDF.type, COP.Case))
+    stated = {
+        s for g in dataset.graphs() if not str(g.identifier).startswith(G + "inferred")
+        for s in g.subjects(RDF.type, COP.Case)
+    }
+    places = {
+        s for g in dataset.graphs() for s in g.subjects(RDF.type, URIRef("https://schema.org/Place"))
+    }
+    assert places, "the fixture has places"
+    assert inferred - stated == set()
+    assert not places & (inferred | stated)
+
+
 def test_catalog_records_source_checksum_and_licence(built: tuple[Path, Dataset]) -> None:
     _, dataset = built
     catalog = dataset.graph(URIRef(G + "catalog"))
