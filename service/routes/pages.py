@@ -421,33 +421,66 @@ def typology(request: Request) -> HTMLResponse:
         request, title="Bovaird's matrix", grid=grid, roles=ROLES, total=total))
 
 
+MAX_DOTS = 2000  # the map draws at most this many places: an SVG of 100,000 dots helps no one
+COUNTRY = "http://publications.europa.eu/resource/authority/country/"
+
+
+def _build_counts(request: Request) -> dict[str, Counter[str]]:
+    """Cases per start year, country and service area, from the build's stats graph."""
+    base = request.app.state.registry.base
+    rows = _select(request, f"""
+        PREFIX cop: <{base}ontology#>
+        SELECT ?dimension ?value ?year ?n WHERE {{
+          GRAPH <{base}graph/stats> {{
+            ?c a cop:CaseCount ; cop:countedProperty ?dimension ; cop:caseCount ?n .
+            OPTIONAL {{ ?c cop:countedValue ?value }}
+            OPTIONAL {{ ?c cop:countedYear ?year }}
+          }}
+        }}""")
+    names = {f"{base}ontology#country": "country", f"{base}ontology#serviceArea": "area",
+             "https://schema.org/startDate": "year"}
+    counts: dict[str, Counter[str]] = {name: Counter() for name in names.values()}
+    for row in rows:
+        name = names.get(str(row["dimension"]))
+        value = row["year"] if name == "year" else row["value"]
+        if name and value:
+            counts[name][str(value)] += int(str(row["n"]))
+    return counts
+
+
 @router.api_route("/charts", methods=["GET", "HEAD"], response_class=HTMLResponse)
 def charts(request: Request) -> HTMLResponse:
-    """Cases per start year, country and service area as server-drawn SVG; a map of places."""
-    rows = _rows(request, "cases")
-    seen: dict[str, dict[str, Value]] = {}
-    areas: Counter[str] = Counter()
-    for row in rows:
-        seen.setdefault(str(row["case"]), row)
-        if row["serviceArea"]:
-            areas[str(row["serviceArea"])] += 1
-    years = Counter(int(str(r["startYear"])) for r in seen.values() if r["startYear"])
-    countries = Counter(str(r["countryCode"]) for r in seen.values() if r["countryCode"])
+    """Cases per start year, country and service area as server-drawn SVG; a map of places.
+
+    The counts are the build's (graph/stats), so the page answers at once on any size of
+    graph; the map draws at most MAX_DOTS places. One deadline covers all its queries.
+    """
     base = request.app.state.registry.base
-    points = _select(request, f"""
+    deadline = Deadline(request.app.state.settings.query_timeout_s)
+    counted = deadline.start(lambda: _build_counts(request))
+    total = deadline.start(lambda: _count(request, "cases-page"))
+    located = deadline.start(lambda: _select(request, f"""
         PREFIX cop: <{base}ontology#>
         PREFIX dcterms: <http://purl.org/dc/terms/>
         PREFIX schema: <https://schema.org/>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         SELECT ?case (SAMPLE(?label) AS ?name) (SAMPLE(?lat) AS ?latitude)
                (SAMPLE(?long) AS ?longitude) WHERE {{
-          GRAPH ?g0 {{ ?case a cop:Case }}
-          GRAPH ?g1 {{ ?case dcterms:spatial ?place }}
-          GRAPH ?g2 {{ ?place schema:latitude ?lat ; schema:longitude ?long }}
-          GRAPH ?g3 {{ ?case rdfs:label ?label }}
-        }} GROUP BY ?case ORDER BY ?case""")
+          {{ SELECT DISTINCT ?case ?place WHERE {{
+               GRAPH ?g0 {{ ?case a cop:Case }}
+               GRAPH ?g1 {{ ?case dcterms:spatial ?place }}
+               GRAPH ?g2 {{ ?place schema:latitude [] }}
+             }} LIMIT {MAX_DOTS + 1} }}
+          GRAPH ?g3 {{ ?place schema:latitude ?lat ; schema:longitude ?long }}
+          GRAPH ?g4 {{ ?case rdfs:label ?label }}
+        }} GROUP BY ?case ORDER BY ?case"""))
+    counts = deadline.result(counted)
+    years = Counter({int(y[:4]): n for y, n in counts["year"].items() if y[:4].isdigit()})
+    countries = Counter({c.removeprefix(COUNTRY): n for c, n in counts["country"].items()})
+    areas = counts["area"]
     dots = []
-    for p in points:
+    points = deadline.result(located)
+    for p in points[:MAX_DOTS]:
         try:
             lat, lon = float(str(p["latitude"])), float(str(p["longitude"]))
         except ValueError:
@@ -455,20 +488,19 @@ def charts(request: Request) -> HTMLResponse:
         if -90 <= lat <= 90 and -180 <= lon <= 180:
             dots.append({"x": round(lon + 180, 2), "y": round(90 - lat, 2),
                          "name": p["name"], "case": p["case"]})
-    country_labels = _labels(request, (
-        f"http://publications.europa.eu/resource/authority/country/{c}" for c in countries))
-    area_labels = _labels(request, areas)
+    labels = deadline.run(lambda: _labels(
+        request, [f"{COUNTRY}{c}" for c, _ in countries.most_common(20)]
+        + [a for a, _ in areas.most_common(20)]))
     by_year = sorted(years.items())
     return render("charts.html", **_context(
         request, title="Charts",
         years=by_year, year_span=(by_year[0][0], by_year[-1][0]) if by_year else None,
-        countries=[(c, country_labels.get(
-            f"http://publications.europa.eu/resource/authority/country/{c}", c), n)
-            for c, n in countries.most_common(20)],
-        areas=[(local_name(a), area_labels.get(a, local_name(a)), n)
+        countries=[(c, labels.get(f"{COUNTRY}{c}", c), n) for c, n in countries.most_common(20)],
+        areas=[(local_name(a), labels.get(a, local_name(a)), n)
                for a, n in areas.most_common(20)],
         other_countries=sum(countries.values()) - sum(n for _, n in countries.most_common(20)),
-        cases=len(seen), dots=dots))
+        cases=deadline.result(total), dots=dots, more_dots=len(points) > MAX_DOTS,
+        max_dots=MAX_DOTS))
 
 
 def examples() -> list[dict[str, str]]:
