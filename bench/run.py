@@ -10,7 +10,8 @@ For each size: generate the synthetic artefact (bench/generate.py), load it with
 - throughput: requests per second with 8 concurrent clients, for a fixed time, each server
   in turn, over the queries Oxigraph answers in under 200 ms;
 - a SELECT of up to a million rows, streamed and dropped, and the growth of coprod's memory;
-- peak memory (VmHWM) of both processes, and the generate and load times.
+- peak memory (VmHWM) of both processes, coprod's memory with its query workers at the
+  end (PSS: shared pages once), and the generate and load times.
 
 Prints a table and writes `build/bench/results.json`. Loopback only.
 """
@@ -55,6 +56,24 @@ def rss_kb(pid: int, key: str = "VmRSS") -> int:
         if line.startswith(key + ":"):
             return int(line.split()[1])
     return 0
+
+
+def pss_kb(pid: int) -> int:
+    """Proportional memory now (kB) of a process and every process under it: pages shared
+    copy-on-write (coprod's query workers) count once in total."""
+    total = 0
+    pids = [pid]
+    while pids:
+        each = pids.pop()
+        try:
+            for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+            for task in Path(f"/proc/{each}/task").glob("*/children"):
+                pids.extend(int(c) for c in task.read_text().split())
+        except OSError:
+            continue  # ended meanwhile
+    return total
 
 
 @dataclass
@@ -263,6 +282,7 @@ def run_size(cases: int, out: Path, memory: str, reps: int, seconds: float) -> S
     try:
         measure(result, coprod, oxigraph, reps, seconds)
         result.memory_mb = {"coprod_peak": rss_kb(coprod.process.pid, "VmHWM") / 1024,
+                            "coprod_with_workers_now": pss_kb(coprod.process.pid) / 1024,
                             "oxigraph_peak": rss_kb(oxigraph.process.pid, "VmHWM") / 1024}
     finally:
         coprod.stop()
