@@ -21,12 +21,8 @@ from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 
 from service.app import create_app
 from service.settings import get_settings
+from service.store import open_store
 from tests.oxigraph_server import free_port
-
-try:
-    from service.store import open_store
-except ImportError:  # the store kinds are written by another helper
-    pytest.skip("service.store.open_store is not there yet", allow_module_level=True)
 
 TOKEN = "clients-test-token"
 EX = "http://example.org/"

@@ -17,12 +17,8 @@ from rdflib.namespace import RDFS
 
 from service.app import create_app
 from service.settings import Settings, get_settings
+from service.store import open_store
 from tests.oxigraph_server import OxigraphServer
-
-try:
-    from service.store import open_store
-except ImportError:  # the store kinds are written by another helper
-    pytest.skip("service.store.open_store is not there yet", allow_module_level=True)
 
 TOKEN = "graph-store-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

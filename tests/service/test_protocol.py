@@ -23,13 +23,9 @@ from rdflib.query import Result
 from ontology.namespaces import SD
 from service.app import create_app
 from service.settings import Settings, get_settings
+from service.store import open_store
 from service.store.base import Store
 from tests.oxigraph_server import OxigraphServer, free_port
-
-try:
-    from service.store import open_store
-except ImportError:  # the store kinds are written by another helper
-    pytest.skip("service.store.open_store is not there yet", allow_module_level=True)
 
 TOKEN = "protocol-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -16,13 +16,9 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.settings import Settings, get_settings
+from service.store import open_store
+from service.store.base import Store
 from tests.oxigraph_server import OxigraphServer
-
-try:
-    from service.store import open_store
-    from service.store.base import Store
-except ImportError:  # the store kinds are written by another helper
-    pytest.skip("service.store.open_store is not there yet", allow_module_level=True)
 
 TOKEN = "s3cret-write-token-for-tests"
 EX = "http://example.org/"
