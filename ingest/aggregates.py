@@ -12,6 +12,10 @@ Vocabulary (docs/model.md, "Statistics graph"): one blank node per counted value
 with `cop:countedProperty` one of `rdf:type` (the Bovaird cell), `cop:whoPlans`,
 `cop:whoDelivers`, `cop:country`, `cop:serviceArea` (value in `cop:countedValue`) or
 `schema:startDate` (the year in `cop:countedYear`).
+
+Imports and catalogue edits change the data after the build: `refresh_request` recomputes the
+same counts in SPARQL over the whole store, as part of the update that makes the change, so
+the matrix and the charts stay right without a rebuild.
 """
 
 from __future__ import annotations
@@ -97,3 +101,41 @@ def _count_node(graph: Graph, cop: Namespace, dimension: URIRef, n: int) -> BNod
     graph.add((node, cop.countedProperty, dimension))
     graph.add((node, cop.caseCount, Literal(n)))
     return node
+
+
+CELL_NAMES = [p + d for p in ("PlannedByProfessionals", "PlannedJointly", "PlannedByCommunity")
+              for d in ("DeliveredByProfessionals", "DeliveredJointly", "DeliveredByCommunity")]
+
+
+def refresh_request(base: str = DEFAULT_BASE) -> str:
+    """SPARQL Update operations that rebuild `{base}graph/stats` from the store's data.
+
+    They count as `count_cases` does: cells from the inferred types, every other dimension
+    over cases, each case once per value. The four cop: properties have cop:Case as their
+    domain, so whatever has one is a case and needs no check (6x faster); start dates do.
+    Join them to another update with " ;".
+    """
+    cop = base + "ontology#"
+    stats = f"<{base}graph/stats>"
+    catalog = f"<{base}graph/catalog>"
+    cells = " ".join(f"<{cop}{name}>" for name in CELL_NAMES)
+    node = f"_:c a <{cop}CaseCount> ; <{cop}caseCount> ?n ; <{cop}countedProperty>"
+    is_case = f"FILTER EXISTS {{ GRAPH ?h {{ ?case a <{cop}Case> }} }}"
+    return " ;\n".join([
+        f"DROP SILENT GRAPH {stats}",
+        f"INSERT {{ GRAPH {stats} {{ {node} <{RDF.type}> ; <{cop}countedValue> ?v }} }} "
+        f"WHERE {{ SELECT ?v (COUNT(DISTINCT ?case) AS ?n) WHERE {{ VALUES ?v {{ {cells} }} "
+        f"GRAPH ?g {{ ?case a ?v }} }} GROUP BY ?v }}",
+        f"INSERT {{ GRAPH {stats} {{ {node} ?p ; <{cop}countedValue> ?v }} }} "
+        f"WHERE {{ SELECT ?p ?v (COUNT(DISTINCT ?case) AS ?n) WHERE {{ VALUES ?p {{ "
+        f"<{cop}whoPlans> <{cop}whoDelivers> <{cop}country> <{cop}serviceArea> }} "
+        f"GRAPH ?g {{ ?case ?p ?v }} FILTER(isIRI(?v)) }} GROUP BY ?p ?v }}",
+        f"INSERT {{ GRAPH {stats} {{ {node} <{YEAR_DIMENSION}> ; <{cop}countedYear> ?year }} }} "
+        f"WHERE {{ SELECT ?year (COUNT(DISTINCT ?case) AS ?n) WHERE {{ "
+        f"GRAPH ?g {{ ?case <{YEAR_DIMENSION}> ?date }} {is_case} "
+        f"BIND(SUBSTR(STR(?date), 1, 4) AS ?y) FILTER(REGEX(?y, \"^[0-9]{{4}}$\")) "
+        f"BIND(STRDT(?y, <{XSD.gYear}>) AS ?year) }} GROUP BY ?year }}",
+        f"DELETE WHERE {{ GRAPH {catalog} {{ {stats} <http://rdfs.org/ns/void#triples> ?old }} }}",
+        f"INSERT {{ GRAPH {catalog} {{ {stats} <http://rdfs.org/ns/void#triples> ?n }} }} "
+        f"WHERE {{ SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {stats} {{ ?s ?p ?o }} }} }}",
+    ])

@@ -29,6 +29,7 @@ from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, XSD
 from rdflib.term import Node
 
 from ingest import links
+from ingest.aggregates import refresh_request
 from ingest.iris import Minter, slugify
 from ingest.mappers.cases import WHO_DELIVERS, WHO_PLANS, map_cases
 from ingest.mappers.common import CONFIRMATION
@@ -627,6 +628,7 @@ def _request(plan: EditPlan, names: dict[str, URIRef], history: Graph, base: str
             f"INSERT {{ GRAPH <{names['catalog']}> {{ <{graph}> "
             f"<http://rdfs.org/ns/void#triples> ?n }} }} WHERE {{ SELECT (COUNT(*) AS ?n) "
             f"WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} }}")
+    parts.append(refresh_request(base))  # the counts behind the matrix and charts
     return " ;\n".join(parts) + "\n"
 
 

@@ -19,6 +19,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, VOID, XSD
 
 from ingest import links
+from ingest.aggregates import refresh_request
 from ingest.iris import Minter, slugify
 from ingest.mappers.cases import map_cases
 from ingest.mappers.participedia import (
@@ -233,6 +234,7 @@ def update_request(plan: ImportPlan, base: str, agent: str, when: datetime) -> s
         if len(data)
     )
     parts.append(f"INSERT DATA {{\n{body}}}")
+    parts.append(refresh_request(base))  # the counts behind the matrix and charts
     return " ;\n".join(parts) + "\n"
 
 

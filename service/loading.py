@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from ingest.aggregates import refresh_request
 from ingest.artefact import ARTEFACT, iter_graphs, read_manifest
 from ingest.edits import reapply_request
 from ontology.errors import InputError
@@ -62,11 +63,15 @@ def load_artefact(store: Store, folder: Path, *, force: bool = False) -> LoadRep
         return LoadReport(skipped=True, graphs=manifest.graphs)
     started = time.perf_counter()
     catalog = f"{manifest.base}graph/catalog"
+    # Catalogue corrections live outside the artefact: put them back over the reloaded graphs,
+    # and count imported and edited records in the build's statistics too.
+    others = reapply_request(manifest.base)
+    if set(store.graphs()) - set(manifest.graphs):
+        others += " ;\n" + refresh_request(manifest.base)
     bulk = getattr(store, "load_new_graphs", None)
     if bulk is not None and not set(store.graphs()) & set(manifest.graphs):
         # A store holding none of these graphs (a first load): one bulk load of the file.
-        bulk(folder / ARTEFACT, list(manifest.graphs),
-             lambda: store.update(reapply_request(manifest.base)))
+        bulk(folder / ARTEFACT, list(manifest.graphs), lambda: store.update(others))
         return LoadReport(skipped=False, graphs=manifest.graphs,
                           seconds=time.perf_counter() - started)
     held: bytes | None = None
@@ -78,6 +83,5 @@ def load_artefact(store: Store, folder: Path, *, force: bool = False) -> LoadRep
     if held is not None:
         held += _kept_descriptions(store, catalog, manifest.base, set(manifest.graphs))
         store.replace_graph(catalog, held, NTRIPLES)
-    # Catalogue corrections live outside the artefact: put them back over the reloaded graphs.
-    store.update(reapply_request(manifest.base))
+    store.update(others)
     return LoadReport(skipped=False, graphs=manifest.graphs, seconds=time.perf_counter() - started)
