@@ -27,7 +27,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,7 +40,7 @@ from ontology.errors import InputError, QueryError, QueryTimeout, StoreError
 from service.problems import Refused
 from service.sparql_text import check_remote
 from service.store.base import SPARQL_JSON, TURTLE, RawResult, SelectResult
-from service.store.processes import DATA, END, ERROR, HEADER, WorkerGone, Workers
+from service.store.processes import DATA, END, ERROR, HEADER, Worker, WorkerGone, Workers
 
 T = TypeVar("T")
 
@@ -119,6 +119,14 @@ class _QueueWriter:
         ):
             ready, self._ready = self._ready, None
             ready()
+
+
+def _worker_error(payload: bytes) -> Exception:
+    """The coprod error for an ERROR frame of a worker process."""
+    kind, message = json.loads(payload)
+    if kind in ("SyntaxError", "ValueError"):
+        return QueryError(message)
+    return StoreError(f"embedded store failed: {message}")
 
 
 def _detached(exc: BaseException) -> BaseException:
@@ -627,13 +635,7 @@ class EmbeddedStore:
         whose query passes the deadline, or whose reader goes away, is killed.
         """
         assert self._workers is not None
-        check_federation(query, self.federation_hosts)
-        for graph in (*default_graphs, *named_graphs):
-            iri(graph)
-        request = {
-            "query": query, "media_type": media_type, "default_graphs": list(default_graphs),
-            "named_graphs": list(named_graphs), "union": self.union_default_graph,
-        }
+        request = self._worker_request(query, media_type, default_graphs, named_graphs)
         worker = self._workers.take()
         clean = False
         form: tuple[str, str] = ("", "")
@@ -654,9 +656,7 @@ class EmbeddedStore:
                     on_data(payload)
                 elif tag == ERROR:
                     clean = True
-                    kind, message = json.loads(payload)
-                    raise (QueryError(message) if kind in ("SyntaxError", "ValueError")
-                           else StoreError(f"embedded store failed: {message}"))
+                    raise _worker_error(payload)
                 elif tag == END:
                     clean = True
         except TimeoutError:
@@ -667,6 +667,128 @@ class EmbeddedStore:
         finally:
             self._workers.give_back(worker, clean)
         return form
+
+    def _worker_request(
+        self,
+        query: str,
+        media_type: str,
+        default_graphs: Sequence[str],
+        named_graphs: Sequence[str],
+    ) -> dict[str, Any]:
+        """What a worker process is sent for one query (checked here, in coprod)."""
+        check_federation(query, self.federation_hosts)
+        for graph in (*default_graphs, *named_graphs):
+            iri(graph)
+        return {
+            "query": query, "media_type": media_type, "default_graphs": list(default_graphs),
+            "named_graphs": list(named_graphs), "union": self.union_default_graph,
+        }
+
+    async def _raw_start_in_worker(
+        self,
+        query: str,
+        media_type: str,
+        default_graphs: Sequence[str],
+        named_graphs: Sequence[str],
+    ) -> tuple[RawResult, bytes, bytes | None]:
+        """raw_start() on a worker process, waited for by the event loop (no thread hop)."""
+        workers = self._workers
+        assert workers is not None
+        request = self._worker_request(query, media_type, default_graphs, named_graphs)
+        job = _Job(self.timeout_s)
+        if not self._slots.acquire(blocking=False):
+            await asyncio.to_thread(self._acquire, job)
+        held: list[Worker] = []
+        state = {"clean": False, "released": False}
+        lock = threading.Lock()
+
+        def release() -> None:
+            with lock:
+                if state["released"]:
+                    return
+                state["released"] = True
+            for worker in held:
+                workers.give_back(worker, state["clean"])
+            self._slots.release()
+
+        media, chunks, ended = "", list[bytes](), False
+        try:
+            idle = workers.take_idle()
+            worker = idle if idle is not None else await asyncio.to_thread(workers.take)
+            held.append(worker)
+            try:
+                worker.request(**request)
+            except WorkerGone:  # it ended while idle: one new worker, once
+                held.remove(worker)
+                workers.give_back(worker, False)
+                worker = await asyncio.to_thread(workers.take)
+                held.append(worker)
+                worker.request(**request)
+            while len(chunks) < 2 and not ended:
+                frame = worker.next_frame()
+                if frame is None:
+                    if job.remaining() <= 0:
+                        raise TimeoutError
+                    await worker.read_more(job.remaining())
+                    continue
+                tag, payload = frame
+                if tag == HEADER:
+                    media = json.loads(payload)[1]
+                elif tag == DATA:
+                    chunks.append(payload)
+                elif tag == ERROR:
+                    state["clean"] = True
+                    raise _worker_error(payload)
+                elif tag == END:
+                    state["clean"] = ended = True
+        except TimeoutError:
+            release()
+            raise self._timeout() from None
+        except WorkerGone as exc:
+            release()
+            raise StoreError(f"a query worker process failed: {exc}") from None
+        except BaseException:  # an error answer, or cancelled: the client went away
+            release()
+            raise
+        if ended:
+            release()
+            empty = ClosingIterator(iter(()), lambda: None)
+            second = chunks[1] if len(chunks) > 1 else None
+            return RawResult(media_type=media, chunks=empty), (chunks or [b""])[0], second
+
+        def rest() -> Generator[bytes, None, None]:
+            try:
+                for tag, payload in worker.frames(job.remaining, job.stop.is_set):
+                    if tag == DATA:
+                        # Time the reader takes is not query time: the deadline moves with it.
+                        paused = time.monotonic()
+                        yield payload
+                        job.deadline += time.monotonic() - paused
+                    elif tag == ERROR:
+                        state["clean"] = True
+                        raise _worker_error(payload)
+                    elif tag == END:
+                        state["clean"] = True
+                        return
+            except TimeoutError:
+                raise self._timeout() from None
+            except WorkerGone as exc:
+                raise StoreError(f"a query worker process failed: {exc}") from None
+            finally:
+                release()
+
+        stream = rest()
+
+        def close() -> None:
+            job.stop.set()
+            try:
+                stream.close()
+            except ValueError:  # running on another thread: it sees the stop and releases
+                return
+            release()
+
+        answer = RawResult(media_type=media, chunks=ClosingIterator(stream, close))
+        return answer, chunks[0], chunks[1]
 
     def _worker_answer(self, job: _Job, query: str, media_type: str, want: str) -> bytes:
         """The whole answer of a query run in a worker, checked to be of form `want`."""
@@ -773,6 +895,8 @@ class EmbeddedStore:
         The loop waits for the worker without a thread of its own (raw() in a thread pool
         costs a second thread hop per request). Errors and timeouts raise here, as in raw().
         """
+        if self._workers is not None:
+            return await self._raw_start_in_worker(query, media_type, default_graphs, named_graphs)
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
 

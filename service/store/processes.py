@@ -15,6 +15,7 @@ the store is held in the copy.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -251,6 +252,40 @@ class Worker:
         except OSError as exc:
             raise WorkerGone(str(exc)) from exc
 
+    def next_frame(self) -> tuple[bytes, bytes] | None:
+        """A frame already read, or None (never blocks)."""
+        return self._inbox.take()
+
+    async def read_more(self, timeout: float) -> None:
+        """Wait (in an event loop, without a thread) until the worker sends more, and read it.
+
+        Raises TimeoutError after `timeout` seconds, WorkerGone if the worker ended.
+        """
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        def expire() -> None:
+            if not ready.done():
+                ready.set_exception(TimeoutError())
+
+        loop.add_reader(self.sock.fileno(), wake)
+        timer = loop.call_later(max(timeout, 0.001), expire)
+        try:
+            await ready
+        finally:
+            timer.cancel()
+            loop.remove_reader(self.sock.fileno())
+        try:
+            filled = self._inbox.fill()
+        except OSError as exc:
+            raise WorkerGone(str(exc)) from exc
+        if not filled:
+            raise WorkerGone("the query worker ended")
+
     def frames(self, remaining: Callable[[], float], stopped: Callable[[], bool]) -> Iterator[
         tuple[bytes, bytes]
     ]:
@@ -295,17 +330,24 @@ class Workers:
 
     def take(self) -> Worker:
         """An idle worker of the current store version, or a new one."""
+        idle = self.take_idle()
+        if idle is not None:
+            return idle
+        with self._fork_lock:
+            worker = Worker(self._store(), self._version)
+        with self._lock:
+            self.forks += 1
+        return worker
+
+    def take_idle(self) -> Worker | None:
+        """An idle worker of the current store version, or None (never forks, never blocks)."""
         with self._lock:
             while self._idle:
                 worker = self._idle.pop()
                 if worker.version == self._version and worker.running():
                     return worker
                 worker.kill()
-        with self._fork_lock:
-            worker = Worker(self._store(), self._version)
-        with self._lock:
-            self.forks += 1
-        return worker
+        return None
 
     def give_back(self, worker: Worker, clean: bool) -> None:
         """Keep a worker that answered cleanly for the next query; kill any other."""
