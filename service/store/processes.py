@@ -25,6 +25,7 @@ import socket
 import struct
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
@@ -205,6 +206,15 @@ def _child(store: ox.Store, sock: socket.socket, parent: int) -> None:
 # -- in coprod ----------------------------------------------------------------------------
 
 
+def _end(pid: int, sock: socket.socket) -> None:
+    """Kill a worker process, reap it and close coprod's end of its socket."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+    sock.close()
+
+
 class Worker:
     """One forked worker process and coprod's end of its socket."""
 
@@ -221,6 +231,8 @@ class Worker:
         self._inbox = _Inbox(parent)
         self.version = version
         self.alive = True
+        # A worker dropped without kill() (a store never closed) is still stopped and reaped.
+        self._end = weakref.finalize(self, _end, pid, parent)
 
     def running(self) -> bool:
         """Whether the process is still there (reaps it if it ended)."""
@@ -232,6 +244,7 @@ class Worker:
             ended = self.pid
         if ended:
             self.alive = False
+            self._end.detach()
             self.sock.close()
         return not ended
 
@@ -240,11 +253,7 @@ class Worker:
         if not self.alive:
             return
         self.alive = False
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
-        self.sock.close()
+        self._end()
 
     def request(self, **request: Any) -> None:
         try:
