@@ -26,11 +26,15 @@ def open_store(settings: Settings) -> Store:
             password=password.get_secret_value() if password is not None else None,
             timeout_s=settings.query_timeout_s,
         )
-    from service.store.embedded import EmbeddedStore, serve_from_memory
+    from service.store.embedded import EmbeddedStore, processes_fit, serve_from_memory
 
     in_memory = settings.store_in_memory or serve_from_memory(
         settings.store_dir, settings.store_memory)
     processes = {"auto": None, "on": True, "off": False}[settings.query_processes]
+    if processes is None and in_memory:
+        # Worker processes end up holding their own copies of what they read: in auto mode,
+        # only where those fit in free memory.
+        processes = processes_fit(settings.store_dir, EmbeddedStore.DEFAULT_WORKERS)
     if processes and not in_memory:
         raise ValueError("COPROD_QUERY_PROCESSES=on needs the store in memory "
                          "(COPROD_STORE_MEMORY=memory)")

@@ -309,8 +309,24 @@ def serve_from_memory(path: Path | None, mode: str) -> bool:
         return mode == "memory"
     if path is None or not path.exists():
         return False
-    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-    return 2 * size * MEMORY_PER_DISK_BYTE < available_memory()
+    return 2 * _memory_estimate(path) < available_memory()
+
+
+def _memory_estimate(path: Path) -> float:
+    """Bytes a copy in memory of the on-disk store at `path` is expected to take."""
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) * MEMORY_PER_DISK_BYTE
+
+
+def processes_fit(path: Path | None, workers: int) -> bool:
+    """Whether query worker processes fit beside a copy in memory of the store at `path`.
+
+    A worker starts as a copy-on-write view, but the pages a query reads end up copied: at
+    1,000,000 cases (an 11 GB copy) one worker that had run whole-graph queries held 7.7 GB
+    of its own. So auto mode wants room for the copy, each worker's copy, and as much again.
+    """
+    if path is None or not path.exists():
+        return True  # a throw-away store, filled by whoever opened it
+    return (workers + 2) * _memory_estimate(path) < available_memory()
 
 
 def _copy_to_memory(disk: ox.Store) -> ox.Store:
@@ -411,6 +427,7 @@ class EmbeddedStore:
     """
 
     kind = "embedded"
+    DEFAULT_WORKERS = 4
 
     def __init__(
         self,
@@ -418,7 +435,7 @@ class EmbeddedStore:
         *,
         in_memory: bool = False,
         timeout_s: float = 30.0,
-        max_running: int = 4,
+        max_running: int = DEFAULT_WORKERS,
         federation_hosts: Sequence[str] | None = None,
         union_default_graph: bool = False,
         query_processes: bool | None = None,

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from ontology.errors import QueryError
-from service.store.embedded import EmbeddedStore, serve_from_memory
+from service.settings import get_settings
+from service.store import open_store
+from service.store.embedded import (
+    EmbeddedStore,
+    available_memory,
+    processes_fit,
+    serve_from_memory,
+)
 
 NT = "application/n-triples"
 ROWS = 20_000  # enough rows for an answer of several chunks
@@ -30,6 +37,26 @@ def test_memory_or_disk(tmp_path: Path) -> None:
     _fill(store)
     store.close()
     assert serve_from_memory(tmp_path / "store", "auto") is True  # a few MB fit
+
+
+def test_worker_processes_only_where_their_copies_fit(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "data" / "store")
+    _fill(store)
+    store.close()
+    assert processes_fit(tmp_path / "data" / "store", 4)  # a few MB
+    opened = open_store(get_settings(data_dir=tmp_path / "data", store_memory="memory"))
+    assert isinstance(opened, EmbeddedStore) and opened.query_processes
+    opened.close()
+    # A store whose copy would fill a sixth of free memory: memory yes, processes no.
+    big = tmp_path / "big" / "store"
+    EmbeddedStore(big).close()
+    with (big / "sparse-padding").open("wb") as padding:
+        padding.truncate(available_memory() // 5)  # sparse: its size, no disk blocks
+    assert not processes_fit(big, 4)
+    assert serve_from_memory(big, "auto")
+    opened = open_store(get_settings(data_dir=tmp_path / "big", store_memory="memory"))
+    assert isinstance(opened, EmbeddedStore) and not opened.query_processes
+    opened.close()
 
 
 def test_the_memory_copy_equals_the_disk(tmp_path: Path) -> None:
