@@ -28,7 +28,10 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
 
+from ingest.aggregates import refresh_request
 from ingest.importing import graph_name
 from ingest.sources import source_digest
 from ontology import DEFAULT_BASE
@@ -41,6 +44,7 @@ CASES = 3_000  # their update takes seconds here: long enough to kill the import
 WORKS = 1_000
 FILES = ("kill-cases.csv", "kill-works.bib")  # imported in this order
 CATALOG = f"{DEFAULT_BASE}graph/catalog"
+STATS = f"{DEFAULT_BASE}graph/stats"
 STAMP = "<http://www.w3.org/ns/prov#generatedAtTime>"
 TRIPLES = "<http://rdfs.org/ns/void#triples>"
 SHA = f"<{DEFAULT_BASE}ontology#sha256>"
@@ -212,13 +216,29 @@ def view(snapshot: Snapshot, file: Path) -> View:
 
 
 def rest(snapshot: Snapshot, files: list[Path]) -> Snapshot:
-    """Everything the files' views do not cover (the agent, other graphs)."""
-    graphs = {str(graph_name(f.stem)) for f in files}
+    """Everything the files' views and the statistics do not cover (the agent, other graphs)."""
+    graphs = {str(graph_name(f.stem)) for f in files} | {STATS}
     graphs |= {f"{g}-inferred" for g in graphs}
     described = {f"<{g}>" for g in graphs}
     left = {g: set(t) for g, t in snapshot.items() if g not in graphs}
     left[CATALOG] = {t for t in left.get(CATALOG, set()) if t[0] not in described}
     return left
+
+
+def check_stats(snapshot: Snapshot, when: str) -> None:
+    """The statistics graph counts exactly the data beside it: each import recounts it in the
+    same transaction as its data, so a kill leaves no count of a half-written state."""
+    recount = ox.Store()
+    lines = "".join(f"{s} {p} {o} <{g}> .\n" for g, triples in snapshot.items() if g and g != STATS
+                    for s, p, o in triples)
+    recount.load(lines.encode(), format=ox.RdfFormat.N_QUADS)
+    recount.update(refresh_request(DEFAULT_BASE))
+    expected = Graph().parse(
+        data=recount.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(STATS)),
+        format="nt")
+    found = Graph().parse(
+        data="".join(f"{s} {p} {o} .\n" for s, p, o in snapshot.get(STATS, set())), format="nt")
+    assert len(found) and isomorphic(expected, found), f"{when}: the statistics do not fit the data"
 
 
 def check_described(snapshot: Snapshot, files: list[Path]) -> None:
@@ -267,6 +287,7 @@ def states(after: Snapshot, reference: Reference, inputs: Inputs, when: str) -> 
     assert not any(g.startswith(TEMP_GRAPH_PREFIX) for g in after), f"{when}: a temporary graph"
     assert set(after) <= set(reference.old) | set(reference.new), f"{when}: an unknown graph"
     assert rest(after, inputs.old) == rest(reference.old, inputs.old), when
+    check_stats(after, when)
     found = []
     for old, new in zip(inputs.old, inputs.new, strict=True):
         now = view(after, old)
