@@ -9,7 +9,7 @@ export COPROD_PORT ?= 8000
 export COPROD_HOST ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup java build run serve test lint typecheck unit bench bench-large clean browser web test-web screenshots test-virtuoso test-comunica loadtest audit
+.PHONY: help setup java build run serve test lint typecheck unit bench bench-large bench-build clean browser web test-web screenshots test-virtuoso test-comunica loadtest audit
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-16s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ bench: setup ## Benchmark against raw Oxigraph at 1,000 and 100,000 synthetic ca
 
 bench-large: setup ## The benchmark at 1,000,000 synthetic cases (29 M triples; needs ~20 GB)
 	$(BIN)/python -m bench.run 1000000 --reps 5
+
+bench-build: setup ## A whole `coprod build` from synthetic sources at 10,000 and 100,000 cases against `oxigraph load`
+	$(BIN)/python -m bench.fullbuild 10000 100000
 
 browser: ## Install Debian's chromium for the browser tests and screenshots when missing
 	@test -x /usr/bin/chromium || { apt-get update -q && apt-get install -y -q chromium; }

@@ -74,10 +74,15 @@ def read_bibtex(path: Path) -> ReadResult:
 
 
 def _entry_lines(text: str) -> dict[str, int]:
+    """The line each entry starts on, by key (newlines counted once, entry to entry)."""
     lines: dict[str, int] = {}
+    line, counted = 1, 0
     for match in _ENTRY_START.finditer(text):
+        at = match.start(1) - 1  # the "@" (the match may begin on blank lines before it)
+        line += text.count("\n", counted, at)
+        counted = at
         if match.group(1).lower() not in _NOT_ENTRIES:
-            lines.setdefault(match.group(2), text.count("\n", 0, match.start()) + 1)
+            lines.setdefault(match.group(2), line)
     return lines
 
 

@@ -60,3 +60,17 @@ def test_wrong_encoding_is_one_clear_problem(tmp_path: Path) -> None:
     result = read_bibtex(bib)
     assert result.records == []
     assert "UTF-8" in result.problems[0].message
+
+
+def test_each_entry_is_placed_on_the_line_of_its_at_sign(tmp_path: Path) -> None:
+    bib = tmp_path / "lines.bib"
+    # Made-up entries; blank lines before an entry must not move it up.
+    bib.write_text(
+        "@article{one2001, title={One}, author={Doe, Jane}, year={2001}}\n"
+        "\n\n"
+        "@article{two2002,\n  title={Two},\n  author={Doe, Jane},\n  year={2002}\n}\n",
+        encoding="utf-8",
+    )
+    works = {w.key: w for w in read_bibtex(bib).records if isinstance(w, WorkRecord)}
+    assert works["one2001"].origin.line == 1
+    assert works["two2002"].origin.line == 4
