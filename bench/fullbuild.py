@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.run import tree_kb
 from bench.sources import write_sources
 from ingest.artefact import read_manifest
 
@@ -67,23 +68,6 @@ class SizeResult:
         return self.build.wall_s / self.oxigraph.wall_s
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory (kB) of a process and every process under it."""
-    total = 0
-    pids = [pid]
-    while pids:
-        each = pids.pop()
-        try:
-            for line in Path(f"/proc/{each}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-            for task in Path(f"/proc/{each}/task").glob("*/children"):
-                pids.extend(int(c) for c in task.read_text().split())
-        except OSError:
-            continue  # ended meanwhile
-    return total
-
-
 def _gnu_time(path: Path) -> tuple[float | None, float | None]:
     """(wall seconds, peak RSS MB) from `/usr/bin/time -v -o path`, None where missing."""
     if not path.exists():
@@ -112,7 +96,7 @@ def run_timed(command: list[str], log: Path, env: dict[str, str] | None,
         tree_peak = 0
         stopped = None
         while process.poll() is None:
-            tree_peak = max(tree_peak, tree_rss_kb(process.pid))
+            tree_peak = max(tree_peak, tree_kb(process.pid, "status", "VmRSS"))
             if tree_peak > max_gb * 1024 * 1024:
                 stopped = f"memory above {max_gb:g} GB"
             elif time.perf_counter() - started > max_s:

@@ -58,22 +58,28 @@ def rss_kb(pid: int, key: str = "VmRSS") -> int:
     return 0
 
 
-def pss_kb(pid: int) -> int:
-    """Proportional memory now (kB) of a process and every process under it: pages shared
-    copy-on-write (coprod's query workers) count once in total."""
+def tree_kb(pid: int, file: str, key: str) -> int:
+    """A memory figure (kB, line `key` of /proc/PID/`file`) summed over a process and every
+    process under it."""
     total = 0
     pids = [pid]
     while pids:
         each = pids.pop()
         try:
-            for line in Path(f"/proc/{each}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
+            for line in Path(f"/proc/{each}/{file}").read_text().splitlines():
+                if line.startswith(key + ":"):
                     total += int(line.split()[1])
             for task in Path(f"/proc/{each}/task").glob("*/children"):
                 pids.extend(int(c) for c in task.read_text().split())
         except OSError:
             continue  # ended meanwhile
     return total
+
+
+def pss_kb(pid: int) -> int:
+    """Proportional memory now (kB) of a process and every process under it: pages shared
+    copy-on-write (coprod's query workers) count once in total."""
+    return tree_kb(pid, "smaps_rollup", "Pss")
 
 
 @dataclass

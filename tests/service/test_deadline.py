@@ -22,6 +22,7 @@ from service.deadline import Deadline
 from service.settings import get_settings
 from service.store.remote import RemoteStore
 from tests.oxigraph_server import OxigraphServer
+from tests.reliability.slow_server import LoopbackServer
 from tests.service.conftest import load_fixture
 
 ID = "https://w3id.org/coprod/id/"
@@ -63,32 +64,15 @@ def test_errors_of_a_call_raise_as_they_are() -> None:
         deadline.run(fail)
 
 
-class DelayProxy:
+class DelayProxy(LoopbackServer):
     """Forwards each TCP connection on 127.0.0.1 to `target` after waiting `delay_s`."""
 
     def __init__(self, target: tuple[str, int], delay_s: float) -> None:
+        super().__init__("proxy", delay_s=delay_s)
         self.target = target
-        self.delay_s = delay_s
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._sock.settimeout(0.2)
-        self.port = int(self._sock.getsockname()[1])
-        self._stop = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.start()
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._forward, args=(conn,), daemon=True).start()
-
-    def _forward(self, conn: socket.socket) -> None:
+    def _handle(self, conn: socket.socket) -> None:
         if self._stop.wait(self.delay_s):
             conn.close()
             return
@@ -99,10 +83,6 @@ class DelayProxy:
             return
         threading.Thread(target=_pipe, args=(upstream, conn), daemon=True).start()
         _pipe(conn, upstream)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._sock.close()
 
 
 def _pipe(source: socket.socket, sink: socket.socket) -> None:
@@ -142,7 +122,7 @@ def _client(server: OxigraphServer, delay_s: float, timeout_s: float,
     host, port = server.base_url.split("//", 1)[1].rstrip("/").split(":")
     proxy = DelayProxy((host, int(port)), delay_s)
     path = server.query_url.split(server.base_url.rstrip("/"), 1)[1]
-    store = RemoteStore(proxy.url(path), timeout_s=timeout_s)
+    store = RemoteStore(proxy.url + path, timeout_s=timeout_s)
     settings = get_settings(data_dir=tmp_path, query_timeout_s=timeout_s)
     try:
         with TestClient(create_app(settings, store)) as client:
