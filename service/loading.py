@@ -65,11 +65,12 @@ def load_artefact(store: Store, folder: Path, *, force: bool = False) -> LoadRep
     catalog = f"{manifest.base}graph/catalog"
     # Catalogue corrections live outside the artefact: put them back over the reloaded graphs,
     # and count imported and edited records in the build's statistics too.
+    held_graphs, built = set(store.graphs()), set(manifest.graphs)
     others = reapply_request(manifest.base)
-    if set(store.graphs()) - set(manifest.graphs):
+    if held_graphs - built:
         others += " ;\n" + refresh_request(manifest.base)
     bulk = getattr(store, "load_new_graphs", None)
-    if bulk is not None and not set(store.graphs()) & set(manifest.graphs):
+    if bulk is not None and not held_graphs & built:
         # A store holding none of these graphs (a first load): one bulk load of the file.
         bulk(folder / ARTEFACT, list(manifest.graphs), lambda: store.update(others))
         return LoadReport(skipped=False, graphs=manifest.graphs,
@@ -81,7 +82,7 @@ def load_artefact(store: Store, folder: Path, *, force: bool = False) -> LoadRep
             continue
         store.replace_graph(graph, data, NTRIPLES)
     if held is not None:
-        held += _kept_descriptions(store, catalog, manifest.base, set(manifest.graphs))
+        held += _kept_descriptions(store, catalog, manifest.base, built)
         store.replace_graph(catalog, held, NTRIPLES)
     store.update(others)
     return LoadReport(skipped=False, graphs=manifest.graphs, seconds=time.perf_counter() - started)
