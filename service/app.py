@@ -13,6 +13,7 @@ from service import problems
 from service.lookups import load_registry
 from service.routes import ROUTERS, resources
 from service.routes import lookups as lookup_routes
+from service.routes.sparql import QueryByGet
 from service.settings import Settings
 from service.store.base import Store
 
@@ -87,6 +88,8 @@ def create_app(
     lookup_routers = [lookup_routes.build_router(registry), resources.build_router(registry)]
     for router in (*ROUTERS, *lookup_routers, *routers):
         app.include_router(router)
+    # Added first, so it runs inside CORS and VaryAccept and its answers get their headers.
+    app.add_middleware(QueryByGet, state=app.state)
     if settings.cors_origins:
         # Listed origins only (the settings reject "*"); no cookies, so no credentials.
         app.add_middleware(

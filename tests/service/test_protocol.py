@@ -10,6 +10,7 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import httpx
@@ -19,9 +20,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDFS
 from rdflib.query import Result
+from starlette.responses import PlainTextResponse
+from starlette.types import Receive, Scope, Send
 
 from ontology.namespaces import SD
 from service.app import create_app
+from service.routes.sparql import QueryByGet
 from service.settings import Settings, get_settings
 from service.store import open_store
 from service.store.base import Store
@@ -574,3 +578,75 @@ def test_health_is_503_when_the_store_does_not_answer(tmp_path: Path) -> None:
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "store": "remote", "reachable": False}
     store.close()
+
+
+# -- GET /sparql outside FastAPI (service.routes.sparql.QueryByGet) ----------------------------
+
+GET_CASES: list[tuple[list[tuple[str, str]], dict[str, str]]] = [
+    ([("query", LABELS)], {}),
+    *[([("query", LABELS)], {"Accept": media}) for media in TABLE_TYPES],
+    *[([("query", CONSTRUCT)], {"Accept": media}) for media in GRAPH_TYPES],
+    ([("query", DESCRIBE)], {"Accept": "application/n-triples"}),
+    ([("query", DEFAULT_LABELS), ("default-graph-uri", G1)], {}),
+    ([("query", LABELS), ("named-graph-uri", G2)], {}),
+    ([("query", LABELS), ("format", "csv")], {}),
+    ([("query", "ASK {}")], {"Accept": "application/sparql-results+xml;q=0.5, */*;q=0.1"}),
+    ([("query", "SELECT")], {}),  # syntax error: raised by the store, answered by QueryByGet
+    ([("query", "  ")], {}),  # the rest are turned away by QueryByGet, answered by the route
+    ([("query", LABELS), ("query", LABELS)], {}),
+    ([("query", "INSERT DATA { <a:b> <a:c> <a:d> }")], {}),
+    ([("query", LABELS)], {"Accept": "image/png"}),
+    ([("query", DEFAULT_LABELS), ("default-graph-uri", "not an iri")], {}),
+    ([("query", "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")], {}),
+    ([("query", LABELS), ("update", "CLEAR ALL")], {}),
+    ([("format", "json")], {}),  # no query: the service description
+]
+
+
+@pytest.fixture(scope="module")
+def route_only(app_parts: tuple[Settings, Store]) -> Iterator[TestClient]:
+    """The same app with QueryByGet taken out: every GET goes through FastAPI's route."""
+    settings, store = app_parts
+    app = create_app(settings, store)
+    app.user_middleware = [m for m in app.user_middleware if m.cls is not QueryByGet]
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize("case", range(len(GET_CASES)))
+def test_query_by_get_answers_as_the_route_does(
+    client: TestClient, route_only: TestClient, case: int
+) -> None:
+    params, headers = GET_CASES[case]
+    fast = client.get("/sparql", params=params, headers=headers)
+    slow = route_only.get("/sparql", params=params, headers=headers)
+    assert fast.status_code == slow.status_code
+    kept = ("content-type", "vary", "content-length")
+    assert {k: fast.headers.get(k) for k in kept} == {k: slow.headers.get(k) for k in kept}
+    if fast.headers["content-type"].startswith(tuple(GRAPH_TYPES)):
+        media = fast.headers["content-type"].split(";")[0]
+        parsed = [Graph().parse(data=r.text, format=GRAPH_PARSERS[media]) for r in (fast, slow)]
+        assert isomorphic(*parsed)
+    else:
+        assert fast.content == slow.content
+
+
+def test_query_by_get_answers_queries_and_passes_on_the_rest(
+    app_parts: tuple[Settings, Store],
+) -> None:
+    """Over an app that answers 599 to everything: QueryByGet answers what it takes."""
+    settings, store = app_parts
+
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse("passed on", status_code=599)(scope, receive, send)
+
+    state = SimpleNamespace(settings=settings, store=store)
+    fast = TestClient(QueryByGet(inner, state))  # no lifespan: not entered
+    answered = fast.get("/sparql", params={"query": LABELS})
+    assert answered.status_code == 200 and labels(answered) == ["alpha", "beta"]
+    assert problem(fast.get("/sparql", params={"query": "SELECT"}), 400)
+    for params in ({"query": ""}, {"update": "CLEAR ALL"}, {}):
+        assert fast.get("/sparql", params=params).status_code == 599
+    assert fast.get("/sparql/", params={"query": LABELS}).status_code == 599
+    assert fast.post("/sparql", data={"query": LABELS}).status_code == 599
+    assert fast.head("/sparql", params={"query": LABELS}).status_code == 599
