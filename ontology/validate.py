@@ -55,7 +55,7 @@ def validate(data: Graph, shapes: Graph | None = None) -> list[Violation]:
     shapes_graph = shapes if shapes is not None else load_shapes()
     _, results, _ = pyshacl.validate(
         data,
-        shacl_graph=shapes_graph,
+        shacl_graph=targeted(shapes_graph),
         inference="none",
         allow_warnings=True,
         allow_infos=True,
@@ -77,6 +77,34 @@ def validate(data: Graph, shapes: Graph | None = None) -> list[Violation]:
         seen.values(),
         key=lambda v: (v.record, v.focus, _rank(v), v.field, v.value or "", v.message),
     )
+
+
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
+def targeted(shapes: Graph) -> Graph:
+    """`shapes` with the targets of each node shape moved onto its property shapes.
+
+    The same checks, run faster: pySHACL validates a property shape reached through
+    `sh:property` once per focus node, building its constraints anew each time (about 40% of
+    a build's time at 10,000 cases), but a property shape with its own targets once over all
+    of them. Each result still names the property shape, focus node, path and value. Node
+    shapes with anything but targets, `sh:property` and labels keep their property shapes.
+    """
+    moved = Graph()
+    for triple in shapes:
+        moved.add(triple)
+    for node in set(shapes.subjects(RDF.type, SH.NodeShape)):
+        kept = {p for p, _ in shapes.predicate_objects(node)} - {
+            RDF.type, SH.property, RDFS.label, RDFS.comment, *_TARGETS}
+        targets = [(p, o) for p, o in shapes.predicate_objects(node) if p in _TARGETS]
+        if kept or not targets:
+            continue
+        for prop in list(shapes.objects(node, SH.property)):
+            moved.remove((node, SH.property, prop))
+            for predicate, target in targets:
+                moved.add((prop, predicate, target))
+    return moved
 
 
 def _rank(row: Violation) -> int:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pyshacl
 import pytest
-from rdflib import Graph
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import FOAF, RDF, RDFS, SH
 
-from ontology.validate import Violation, load_shapes, validate
+from ontology.namespaces import COP, SCHEMA
+from ontology.validate import Violation, load_shapes, targeted, validate
 
 PREFIXES = """
 @prefix cop: <https://w3id.org/coprod/ontology#> .
@@ -124,3 +127,31 @@ def test_shapes_follow_another_base() -> None:
     )
     fields = {row.field for row in validate(data, load_shapes(base))}
     assert {"who_plans", "case_id", "name", "sources"} <= fields
+
+
+def _results(data: Graph, shapes: Graph) -> set[tuple[str, ...]]:
+    """Every result pySHACL finds: focus, shape, path, value, severity and message."""
+    _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
+                                    allow_warnings=True, allow_infos=True)
+    assert isinstance(report, Graph)
+    keys = (SH.focusNode, SH.sourceShape, SH.resultPath, SH.value, SH.resultSeverity,
+            SH.resultMessage)
+    return {tuple(str(report.value(r, k)) for k in keys) for r in report.objects(None, SH.result)}
+
+
+def test_targeted_shapes_find_exactly_what_the_nested_shapes_find() -> None:
+    data = Graph().parse(data=GOOD + BAD, format="turtle")
+    method, org = URIRef("https://w3id.org/coprod/id/method/m"), URIRef(
+        "https://w3id.org/coprod/id/org/o")
+    data.add((method, RDF.type, COP.Method))
+    data.add((method, RDFS.label, Literal("Citizens' jury", lang="fr")))
+    data.add((org, RDF.type, FOAF.Organization))
+    data.add((URIRef("https://w3id.org/coprod/id/place/p"), RDF.type, SCHEMA.Place))
+    shapes = load_shapes()
+    nested = _results(data, shapes)
+    assert len(nested) >= 10  # the bad records break many shapes
+    assert _results(data, targeted(shapes)) == nested
+    # and nothing in the shapes graph was lost or added, only the sh:property links
+    flat = targeted(shapes)
+    assert not set(flat.objects(None, SH.property))
+    assert {t for t in shapes if t[1] != SH.property} <= set(flat)
