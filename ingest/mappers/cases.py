@@ -24,9 +24,11 @@ WHO_DELIVERS = {
 }
 
 
-def map_cases(records: Iterable[CaseRecord], minter: Minter) -> Graph:
-    """Triples for cases and their places."""
-    graph = Graph()
+def map_cases(
+    records: Iterable[CaseRecord], minter: Minter, into: Graph | None = None
+) -> Graph:
+    """Triples for cases and their places, added to `into` (default: a new graph)."""
+    graph = Graph() if into is None else into
     for record in records:
         iri = minter.case(record.id)
         graph.add((iri, RDF.type, COP.Case))

@@ -151,6 +151,7 @@ def map_participedia(
     *,
     countries: dict[str, str] | None = None,
     crosswalk: Crosswalk | None = None,
+    into: Graph | None = None,
 ) -> ParticipediaGraph:
     """Triples for Participedia entries, and the list of values that did not map.
 
@@ -158,7 +159,7 @@ def map_participedia(
     miss reported.
     """
     crosswalk = crosswalk if crosswalk is not None else load_crosswalk()
-    result = ParticipediaGraph(Graph())
+    result = ParticipediaGraph(Graph() if into is None else into)
     for record in records:
         if not isinstance(record, ParticipediaEntry) or type(record) not in KINDS:
             raise TypeError(f"not a Participedia entry: {type(record).__name__}")

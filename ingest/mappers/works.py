@@ -57,12 +57,14 @@ def _non_ascii(text: str) -> int:
     return sum(1 for char in text if ord(char) > 127)
 
 
-def map_works(records: Iterable[WorkRecord], minter: Minter) -> Graph:
-    """Triples for works, their authors and venues."""
+def map_works(
+    records: Iterable[WorkRecord], minter: Minter, into: Graph | None = None
+) -> Graph:
+    """Triples for works, their authors and venues, added to `into` (default: a new graph)."""
     records = list(records)
     minter.register_works((record.key, record.doi) for record in records)
     people = people_by_iri(records, minter)
-    graph = Graph()
+    graph = Graph() if into is None else into
     for spellings in people.values():
         map_person(graph, minter, spellings[0], spellings[1:])
     for record in records:
