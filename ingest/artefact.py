@@ -37,7 +37,9 @@ def graph_lines(graph: Graph, name: URIRef) -> list[str]:
     Blank nodes get canonical labels (so rebuilds are identical) prefixed per graph (so two
     graphs never share a blank node in the N-Quads document).
     """
-    if any(isinstance(term, BNode) for triple in graph for term in triple):
+    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    # No "_:" in the text, no blank node; the scan settles a "_:" inside a literal.
+    if "_:" in text and any(isinstance(term, BNode) for triple in graph for term in triple):
         canonical = to_canonical_graph(graph)
         salt = hashlib.sha256(str(name).encode()).hexdigest()[:8]
         graph = Graph()
@@ -47,7 +49,7 @@ def graph_lines(graph: Graph, name: URIRef) -> list[str]:
                     BNode(f"g{salt}{term}") if isinstance(term, BNode) else term for term in triple
                 )
             )
-    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+        text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
     return sorted(f"{line[:-2]} <{name}> .\n" for line in text.splitlines() if line.strip())
 
 
