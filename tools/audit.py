@@ -29,7 +29,6 @@ from packaging.utils import canonicalize_name
 # Older on purpose; each pin is explained where it is made (pyproject.toml).
 PINNED = {
     "pylode": "3.3.4: newer releases fail on import under Python 3.11",
-    "bibtexparser": "1.x: the 2.x API is different (ingest/readers/bibtex.py)",
 }
 OWN = {"coprod"}
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import bibtexparser
-from bibtexparser.bparser import BibTexParser
-from bibtexparser.customization import convert_to_unicode
+from bibtexparser.model import DuplicateBlockKeyBlock, Entry, Field, ParsingFailedBlock
+from pylatexenc.latex2text import LatexNodes2Text
 
 from ingest.records import Confirmation, Origin, Person, ReadResult, WorkRecord
 from ingest.text import normalise_doi, parse_year, read_text, split_list
@@ -26,64 +27,120 @@ KINDS = {
     "inproceedings": "paper",
     "misc": "other",
 }
-_ENTRY_START = re.compile(r"^\s*@(\w+)\s*[{(]\s*([^,\s]+)\s*,", re.MULTILINE)
-_NOT_ENTRIES = {"comment", "string", "preamble"}
+_ENTRY_START = re.compile(r"^\s*@(\w+)\s*[{(]\s*([^,\s]+)\s*,")
+# BibTeX's predefined month macros (`month = jan`).
+MONTHS = {m[:3].lower(): m for m in (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December")}
+NAME_FIELDS = ("author", "editor")  # braces kept: `{World Health Organization}` is one name
+VERBATIM_FIELDS = ("doi", "url", "sources", "unverified", "isbn", "file")  # no LaTeX in these
+_LATEX = LatexNodes2Text()
 
 
 def read_bibtex(path: Path) -> ReadResult:
-    """Read a .bib file; entries that fail to parse or validate become problems."""
+    """Read a .bib file; entries that fail to parse or validate become problems.
+
+    bibtexparser 2 splits the file, resolves `@string` names and strips the outer braces;
+    concatenations (`pa # { Review}`) and month names are resolved here, LaTeX accents turned
+    into Unicode. A block it cannot read is a problem on its own line; the rest still load.
+    """
     result = ReadResult()
     try:
         text = read_text(path)
     except InputError as exc:
         result.problems.append(exc)
         return result
-    lines = _entry_lines(text)
-    parser = BibTexParser(common_strings=True)
-    parser.ignore_nonstandard_types = False
-    parser.homogenize_fields = False
     try:
-        database = bibtexparser.loads(text, parser)
-    except Exception as exc:  # bibtexparser raises bare pyparsing errors
+        library = bibtexparser.parse_string(text)
+    except Exception as exc:  # the splitter reports through failed blocks; this is a backstop
         result.problems.append(InputError(f"the file is not valid BibTeX: {exc}", file=str(path)))
         return result
-    seen: set[str] = set()
-    for entry in database.entries:
-        key = entry.get("ID", "")
-        origin = Origin(str(path), key, lines.get(key))
-        if key in seen:
+    strings = {s.key.lower(): str(s.value) for s in library.strings}
+    for block in library.blocks:
+        line = block.start_line + 1 if block.start_line is not None else None
+        if isinstance(block, Entry):
+            origin = Origin(str(path), block.key, line)
+            record = entry_to_record(_fields(block, strings), origin, result.problems)
+            if record is not None:
+                result.records.append(record)
+        elif isinstance(block, DuplicateBlockKeyBlock):
+            origin = Origin(str(path), block.key, line)
             result.problems.append(
-                _problem(origin, "ID", key, "duplicate key: each entry needs its own key")
+                _problem(origin, "ID", block.key, "duplicate key: each entry needs its own key")
             )
-            continue
-        seen.add(key)
-        record = entry_to_record(convert_to_unicode(dict(entry)), origin, result.problems)
-        if record is not None:
-            result.records.append(record)
-    for key, line in lines.items():
-        if key not in seen:
+        elif isinstance(block, ParsingFailedBlock):
+            found = _ENTRY_START.match(block.raw or "")
             result.problems.append(
                 InputError(
                     "entry could not be parsed: check its braces and commas",
                     file=str(path),
-                    record=key,
+                    record=found.group(2) if found else None,
                     line=line,
                 )
             )
     return result
 
 
-def _entry_lines(text: str) -> dict[str, int]:
-    """The line each entry starts on, by key (newlines counted once, entry to entry)."""
-    lines: dict[str, int] = {}
-    line, counted = 1, 0
-    for match in _ENTRY_START.finditer(text):
-        at = match.start(1) - 1  # the "@" (the match may begin on blank lines before it)
-        line += text.count("\n", counted, at)
-        counted = at
-        if match.group(1).lower() not in _NOT_ENTRIES:
-            lines.setdefault(match.group(2), line)
-    return lines
+def _fields(entry: Entry, strings: dict[str, str]) -> dict[str, str]:
+    """The entry as a dict: ENTRYTYPE, ID and each field by its lower-case name, in Unicode."""
+    fields = {"ENTRYTYPE": entry.entry_type.lower(), "ID": entry.key}
+    for field in entry.fields:
+        name = field.key.lower()
+        value = _value(field, strings)
+        if name in VERBATIM_FIELDS:
+            fields[name] = unicodedata.normalize("NFC", value.replace("{", "").replace("}", ""))
+        elif name in NAME_FIELDS:
+            fields[name] = " and ".join(_name(n) for n in re.split(r"\s+and\s+", value.strip()))
+        else:
+            fields[name] = _unicode(value, keep_braces=False)
+    return fields
+
+
+def _name(name: str) -> str:
+    """One name in Unicode; a name in its own braces keeps them (one corporate name)."""
+    if len(name) > 1 and name[0] == "{" and name[-1] == "}" and "," not in name:
+        return "{" + _unicode(name[1:-1], keep_braces=True) + "}"
+    return _unicode(name, keep_braces=True)
+
+
+def _value(field: Field, strings: dict[str, str]) -> str:
+    """A field's text; an unenclosed value is a concatenation of parts joined by `#`."""
+    value = str(field.value)
+    if field.enclosing != "no-enclosing":
+        return value
+    return "".join(_part(part.strip(), strings) for part in _split_concatenation(value))
+
+
+def _split_concatenation(value: str) -> list[str]:
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, char in enumerate(value):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth = max(depth - 1, 0)
+        elif char == '"' and depth == 0 and (i == 0 or value[i - 1] != "\\"):
+            quoted = not quoted
+        elif char == "#" and depth == 0 and not quoted:
+            parts.append(value[start:i])
+            start = i + 1
+    parts.append(value[start:])
+    return parts
+
+
+def _part(part: str, strings: dict[str, str]) -> str:
+    if len(part) >= 2 and (part[0], part[-1]) in (("{", "}"), ('"', '"')):
+        return part[1:-1]
+    name = part.lower()
+    return strings.get(name) or MONTHS.get(name) or part
+
+
+def _unicode(value: str, keep_braces: bool) -> str:
+    """LaTeX accents and symbols as Unicode (NFC); grouping braces dropped unless kept."""
+    if "\\" in value:
+        value = _LATEX.latex_to_text(value)
+    if not keep_braces:
+        value = value.replace("{", "").replace("}", "")
+    return unicodedata.normalize("NFC", value)
 
 
 def _problem(origin: Origin, field: str, value: str | None, message: str) -> InputError:

@@ -74,3 +74,43 @@ def test_each_entry_is_placed_on_the_line_of_its_at_sign(tmp_path: Path) -> None
     works = {w.key: w for w in read_bibtex(bib).records if isinstance(w, WorkRecord)}
     assert works["one2001"].origin.line == 1
     assert works["two2002"].origin.line == 4
+
+
+def test_strings_concatenations_months_and_corporate_names(tmp_path: Path) -> None:
+    bib = tmp_path / "macros.bib"
+    # Made-up entries exercising BibTeX macros.
+    bib.write_text(
+        '@STRING{pa = "Public Administration"}\n'
+        "@Article{up2002, Title = {Upper {CASE} Title}, Journal = pa # { Review},\n"
+        "  Month = jan, Year = 2002, Volume = 12,\n"
+        "  Author = {{World Health Organization} and M{\\\"u}ller, J{\\'e}r{\\^o}me}}\n"
+        '@misc{q2003, title = "A " # pa # " note", year = {2003}, doi = {10.5555/A_{B}}}\n',
+        encoding="utf-8",
+    )
+    result = read_bibtex(bib)
+    assert result.problems == []
+    works = {w.key: w for w in result.records if isinstance(w, WorkRecord)}
+    up = works["up2002"]
+    assert (up.title, up.venue, up.year, up.volume) == (
+        "Upper CASE Title", "Public Administration Review", 2002, "12")
+    assert [(p.family, p.given) for p in up.authors] == [
+        ("World Health Organization", ""), ("Müller", "Jérôme")]
+    assert works["q2003"].title == "A Public Administration note"
+    assert works["q2003"].doi == "10.5555/a_b"
+
+
+def test_a_broken_block_is_reported_on_its_line_and_the_rest_still_read(tmp_path: Path) -> None:
+    bib = tmp_path / "broken.bib"
+    bib.write_text(
+        "@article{one2001, title={One}, year={2001}}\n"
+        "@article{two2002, title={Two}, year={2002}}\n"
+        "@article{one2001, title={Again}, year={2003}}\n"
+        "\n"
+        "@article{cut, title={no end, year={2004}\n",
+        encoding="utf-8",
+    )
+    result = read_bibtex(bib)
+    assert sorted(w.key for w in result.records) == ["one2001", "two2002"]  # type: ignore[attr-defined]
+    found = {(p.record, p.field, p.line) for p in result.problems}
+    assert ("one2001", "ID", 3) in found
+    assert ("cut", None, 5) in found
