@@ -78,11 +78,17 @@ def sha256_of(path: Path) -> str:
 
 
 def _turtle(artefact: Path) -> bytes:
-    """Turtle of the union of all graphs, triples sorted for stable output."""
-    triples = {quad.triple for quad in ox.parse(path=str(artefact), format=ox.RdfFormat.N_QUADS)}
-    ordered = sorted(triples, key=str)
+    """Turtle of the union of all graphs, triples sorted for stable output.
+
+    The artefact's lines are deduplicated and sorted as text (the graph name cut off), then
+    parsed in that order: sorting Python triple objects took three times as long.
+    """
+    with artefact.open(encoding="utf-8") as lines:
+        triples = sorted({_split(line)[0] for line in lines})
+    text = "".join(f"{triple} .\n" for triple in triples).encode("utf-8")
     buffer = io.BytesIO()
-    ox.serialize(ordered, buffer, ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    ox.serialize(ox.parse(text, ox.RdfFormat.N_TRIPLES), buffer, ox.RdfFormat.TURTLE,
+                 prefixes=PREFIXES)
     return buffer.getvalue()
 
 
