@@ -36,9 +36,10 @@ class Settings(BaseSettings):
     )
     query_processes: Literal["auto", "on", "off"] = Field(
         default="auto",
-        description="Embedded store: run queries in forked worker processes that are killed "
-        "at the timeout (on), on threads that cannot stop an aggregate (off), or auto: "
-        "processes when answering from memory",
+        description="Embedded store: run queries in worker processes that are killed at the "
+        "timeout (on: forked from memory, or spawned over a read-only checkpoint of the store "
+        "on disk), on threads that cannot stop an aggregate (off), or auto: processes on disk, "
+        "and from memory where the workers' copies fit",
     )
     union_default_graph: bool = Field(
         default=True,

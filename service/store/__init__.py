@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from service.settings import Settings
 from service.store.base import RawResult, SelectResult, Store
 
@@ -31,13 +33,11 @@ def open_store(settings: Settings) -> Store:
     in_memory = settings.store_in_memory or serve_from_memory(
         settings.store_dir, settings.store_memory)
     processes = {"auto": None, "on": True, "off": False}[settings.query_processes]
-    if processes is None and in_memory:
-        # Worker processes end up holding their own copies of what they read: in auto mode,
-        # only where those fit in free memory.
-        processes = processes_fit(settings.store_dir, EmbeddedStore.DEFAULT_WORKERS)
-    if processes and not in_memory:
-        raise ValueError("COPROD_QUERY_PROCESSES=on needs the store in memory "
-                         "(COPROD_STORE_MEMORY=memory)")
+    if processes is None:
+        # Forked from memory, workers end up holding their own copies of what they read: in
+        # auto mode, only where those fit in free memory. On disk they share the page cache.
+        fit = processes_fit(settings.store_dir, EmbeddedStore.DEFAULT_WORKERS)
+        processes = fit if in_memory else hasattr(os, "posix_spawn")
     return EmbeddedStore(
         settings.store_dir,
         in_memory=in_memory,

@@ -24,6 +24,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import threading
 import time
 import uuid
@@ -422,8 +423,9 @@ class EmbeddedStore:
     are repeated on the copy, so the copy stays equal to the disk; blank node labels created
     by an update may differ between the two, which no query can observe across restarts.
 
-    `query_processes` (default: when answering from memory) runs queries in forked worker
-    processes that are killed at the deadline; it needs the store in memory and os.fork.
+    `query_processes` (default: when answering from memory) runs queries in worker processes
+    that are killed at the deadline: forked from memory, or spawned over a read-only
+    checkpoint of the disk store (service/store/processes.py).
     """
 
     kind = "embedded"
@@ -466,12 +468,13 @@ class EmbeddedStore:
         except OSError as exc:
             raise StoreError(f"cannot open the embedded store at {path}: {exc}") from exc
         self._drop_leftover_temp_graphs()
+        self._drop_snapshots(keep=set())
         if query_processes is None:
             query_processes = self._memory is not None and hasattr(os, "fork")
-        if query_processes and self._memory is None:
-            raise StoreError("query worker processes need the store in memory")
         if query_processes:
-            self._workers = Workers(lambda: self._reader, max_running, self._write_lock)
+            # From memory: forked workers. On disk: spawned workers over checkpoints.
+            snapshot = self._snapshot if self._memory is None else None
+            self._workers = Workers(lambda: self._reader, max_running, self._write_lock, snapshot)
 
     @property
     def query_processes(self) -> bool:
@@ -503,6 +506,41 @@ class EmbeddedStore:
             finally:
                 if self._workers is not None:
                     self._workers.renew()
+
+    @property
+    def _snapshots(self) -> Path | None:
+        """Where the read-only checkpoints that disk workers open are kept (one per version)."""
+        return None if self.path is None else self.path.with_name(self.path.name + ".snapshots")
+
+    def _snapshot(self, version: int) -> Path:
+        """The checkpoint of the store at `version`, made now if missing (write lock held).
+
+        A RocksDB checkpoint hard-links the store's files, so it costs little disk and time.
+        Checkpoints no live worker answers from are dropped.
+        """
+        root, disk = self._snapshots, self._disk
+        assert root is not None and disk is not None
+        folder = root / str(version)
+        if not folder.exists():
+            root.mkdir(exist_ok=True)
+            partial = root / f"{version}.partial"
+            shutil.rmtree(partial, ignore_errors=True)
+            try:
+                disk.backup(str(partial))
+            except OSError as exc:
+                raise StoreError(f"cannot make a read-only copy of the store: {exc}") from exc
+            os.replace(partial, folder)
+            if self._workers is not None:
+                self._drop_snapshots(keep=self._workers.versions())
+        return folder
+
+    def _drop_snapshots(self, keep: set[int]) -> None:
+        root = self._snapshots
+        if root is None or not root.exists():
+            return
+        for folder in root.iterdir():
+            if not (folder.name.isdigit() and int(folder.name) in keep):
+                shutil.rmtree(folder, ignore_errors=True)
 
     @property
     def _bulk_marker(self) -> Path | None:
@@ -1156,5 +1194,6 @@ class EmbeddedStore:
             self._pool.close()
             if self._workers is not None:
                 self._workers.close()
+            self._drop_snapshots(keep=set())
             self._disk = None
             self._memory = None

@@ -1,16 +1,22 @@
-"""Query worker processes for the embedded store in memory: a query past its deadline is killed.
+"""Query worker processes for the embedded store: a query past its deadline is killed.
 
 pyoxigraph has no cancel API, so a query running in a thread of coprod cannot be stopped
 before pyoxigraph returns (an aggregate over everything computes before its first row).
-A process can be stopped. Each worker is forked from coprod and so holds a copy-on-write
-view of the in-memory store as it was at the fork; it answers one query at a time over a
-socket, serialising the answer itself. The caller kills a worker whose query ran past its
-deadline or whose reader went away, and the work ends with it.
+A process can be stopped. A worker answers one query at a time over a socket, serialising
+the answer itself. The caller kills a worker whose query ran past its deadline or whose
+reader went away, and the work ends with it.
 
-A worker answers from the store version it was forked at: after every write the store asks
+Where a worker's store comes from:
+- store in memory: the worker is forked from coprod and holds a copy-on-write view of the
+  in-memory store as it was at the fork;
+- store on disk: the worker is a new process (`python -m service.store.processes`) that
+  opens a read-only checkpoint of the store (RocksDB hard links, made after each write):
+  a RocksDB store cannot be used across fork, nor opened read-only while coprod writes.
+
+A worker answers from the store version it started at: after every write the store asks
 for new workers (`Workers.renew`); running queries finish on the version they started on.
-Forking only happens while no write is in progress (the store's write lock), so no lock in
-the store is held in the copy.
+Workers start only while no write is in progress (the store's write lock), so no lock in
+the store is held in a forked copy.
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ import select
 import signal
 import socket
 import struct
+import sys
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -183,8 +191,8 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _child(store: ox.Store, sock: socket.socket, parent: int) -> None:
-    """Run in the forked process; never returns."""
+def _child(store: Callable[[], ox.Store], sock: socket.socket, parent: int) -> None:
+    """Run in the worker process; never returns. `store` opens (or hands over) its store."""
     code = 0
     try:
         # Ctrl-C and SIGTERM end the worker; coprod's own handlers must not run here.
@@ -196,11 +204,33 @@ def _child(store: ox.Store, sock: socket.socket, parent: int) -> None:
         # sockets), so a worker sees its socket close when coprod goes away.
         os.closerange(3, keep)
         os.closerange(keep + 1, 1 << 16)
-        _serve(store, sock)
+        _serve(store(), sock)
     except BaseException:
         code = 1
     finally:
         os._exit(code)
+
+
+def _spawn(snapshot: Path, sock: socket.socket, parent: int) -> int:
+    """Start `python -m service.store.processes SNAPSHOT PARENT` with `sock` as its fd 3."""
+    env = dict(os.environ)
+    # The package that holds this module, wherever coprod was started from.
+    here = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
+    return os.posix_spawn(
+        sys.executable,
+        [sys.executable, "-m", "service.store.processes", str(snapshot), str(parent)],
+        env,
+        file_actions=[(os.POSIX_SPAWN_DUP2, sock.fileno(), 3)],
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """A spawned worker: open the read-only snapshot, then answer on fd 3 (never returns)."""
+    snapshot, parent = (argv if argv is not None else sys.argv[1:])[:2]
+    # Opened after _child closed stray descriptors (a failure ends the process: coprod sees
+    # the socket close and reports the worker gone).
+    _child(lambda: ox.Store.read_only(snapshot), socket.socket(fileno=3), int(parent))
 
 
 # -- in coprod ----------------------------------------------------------------------------
@@ -216,15 +246,23 @@ def _end(pid: int, sock: socket.socket) -> None:
 
 
 class Worker:
-    """One forked worker process and coprod's end of its socket."""
+    """One worker process and coprod's end of its socket.
 
-    def __init__(self, store: ox.Store, version: int) -> None:
+    Forked from coprod over `store` (in memory), or, given a `snapshot` folder, a new
+    process that opens that read-only copy of the store on disk.
+    """
+
+    def __init__(self, store: ox.Store | None, version: int, snapshot: Path | None = None) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         coprod = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child never returns
-            parent.close()
-            _child(store, child, coprod)
+        if snapshot is not None:
+            pid = _spawn(snapshot, child, coprod)
+        else:
+            assert store is not None
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child never returns
+                parent.close()
+                _child(lambda: store, child, coprod)
         child.close()
         self.pid = pid
         self.sock = parent
@@ -323,16 +361,26 @@ class Worker:
 
 
 class Workers:
-    """Forked query workers: at most `size` at a time, reused while the store is unchanged."""
+    """Query workers: at most `size` at a time, reused while the store is unchanged.
+
+    `snapshot(version)`, when given, is the folder of a read-only copy of the store at that
+    version: workers are then spawned over it instead of forked (store on disk).
+    """
 
     def __init__(
-        self, store: Callable[[], ox.Store], size: int, fork_lock: AbstractContextManager[Any]
+        self,
+        store: Callable[[], ox.Store],
+        size: int,
+        fork_lock: AbstractContextManager[Any],
+        snapshot: Callable[[int], Path] | None = None,
     ) -> None:
         self._store = store
         self._size = size
-        self._fork_lock = fork_lock  # the store's write lock: no write runs during a fork
+        self._fork_lock = fork_lock  # the store's write lock: no write runs during a start
+        self._snapshot = snapshot
         self._lock = threading.Lock()
         self._idle: list[Worker] = []
+        self._alive: dict[int, Worker] = {}
         self._version = 0
         self.forks = 0
         self.kills = 0
@@ -343,19 +391,24 @@ class Workers:
         if idle is not None:
             return idle
         with self._fork_lock:
-            worker = Worker(self._store(), self._version)
+            version = self._version
+            if self._snapshot is not None:
+                worker = Worker(None, version, snapshot=self._snapshot(version))
+            else:
+                worker = Worker(self._store(), version)
         with self._lock:
             self.forks += 1
+            self._alive[worker.pid] = worker
         return worker
 
     def take_idle(self) -> Worker | None:
-        """An idle worker of the current store version, or None (never forks, never blocks)."""
+        """An idle worker of the current store version, or None (never starts, never blocks)."""
         with self._lock:
             while self._idle:
                 worker = self._idle.pop()
                 if worker.version == self._version and worker.running():
                     return worker
-                worker.kill()
+                self._retire(worker)
         return None
 
     def give_back(self, worker: Worker, clean: bool) -> None:
@@ -368,15 +421,29 @@ class Workers:
                 return
             if not clean:
                 self.kills += 1
-        worker.kill()
+            self._retire(worker)
+
+    def versions(self) -> set[int]:
+        """The store versions some live worker answers from (their snapshots are in use)."""
+        with self._lock:
+            return {w.version for w in self._alive.values()} | {self._version}
 
     def renew(self) -> None:
         """The store changed: idle workers go now, running ones when their query ends."""
         with self._lock:
             self._version += 1
-            idle, self._idle = self._idle, []
-        for worker in idle:
-            worker.kill()
+            for worker in self._idle:
+                self._retire(worker)
+            self._idle = []
 
     def close(self) -> None:
         self.renew()
+
+    def _retire(self, worker: Worker) -> None:
+        # Called with self._lock held; killing is quick (SIGKILL, reap).
+        worker.kill()
+        self._alive.pop(worker.pid, None)
+
+
+if __name__ == "__main__":
+    main()

@@ -2,8 +2,9 @@
 clients are served, against a real `coprod serve` process.
 
 "Stopped" is measured from outside: after the answer, the server process and every process
-it started (the query workers of the in-memory store) must go back to idle (their CPU time
-stops growing), so nothing keeps evaluating the query.
+it started (the query workers: forked from memory, or spawned over a checkpoint of the store
+on disk) must go back to idle (their CPU time stops growing), so nothing keeps evaluating
+the query.
 """
 
 from __future__ import annotations
@@ -26,18 +27,23 @@ STREAMING = f"SELECT * WHERE {CROSS}"
 AGGREGATE = f"SELECT (COUNT(*) AS ?n) WHERE {CROSS}"
 
 
-@pytest.fixture(scope="module", params=["memory", "disk"])
+# (store mode, query processes): the defaults from memory and from disk, and threads.
+MODES = {"memory": ("memory", "auto"), "disk": ("disk", "auto"), "disk-threads": ("disk", "off")}
+
+
+@pytest.fixture(scope="module", params=sorted(MODES))
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, int]]:
-    """`coprod serve` answering from memory (query worker processes) or from disk (threads)."""
+    """`coprod serve` answering from memory or disk, queries in worker processes or threads."""
     data_dir = tmp_path_factory.mktemp(f"runaway-{request.param}")
     store = EmbeddedStore(data_dir / "store")
     store.replace_graph(f"{EX}graph/runaway", triples("r", 1000), "application/n-triples")
     store.close()
     port = free_port()
+    memory, processes = MODES[request.param]
     with served(data_dir, port, data_dir / "serve.log", query_timeout_s=TIMEOUT_S,
-                store_memory=request.param) as process:
+                store_memory=memory, query_processes=processes) as process:
         yield f"http://127.0.0.1:{port}", process.pid
 
 
@@ -72,12 +78,11 @@ def other_clients(url: str, stop: threading.Event, delays: list[float]) -> None:
             time.sleep(0.05)
 
 
-NOT_CANCELLED_ON_DISK = (
-    "pyoxigraph 0.5 has no cancel API: answering from disk, a query that computes before "
-    "its first solution (an aggregate) keeps its worker thread until it finishes; the client "
-    "gets its 503 in time and other clients are served, but a core stays busy. Answering "
-    "from memory (the default while the graph fits), queries run in worker processes that "
-    "are killed at the deadline."
+NOT_CANCELLED_ON_THREADS = (
+    "pyoxigraph 0.5 has no cancel API: on a thread (COPROD_QUERY_PROCESSES=off, or a store "
+    "in memory too big for worker copies), a query that computes before its first solution "
+    "(an aggregate) keeps its thread until it finishes; the client gets its 503 in time and "
+    "other clients are served, but a core stays busy."
 )
 
 
@@ -93,8 +98,8 @@ def test_runaway_query_is_stopped_while_others_are_served(
     request: pytest.FixtureRequest, server: tuple[str, int], query: str, check_cpu: bool
 ) -> None:
     url, pid = server
-    if query == AGGREGATE and check_cpu and "disk" in request.node.callspec.id:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=NOT_CANCELLED_ON_DISK))
+    if query == AGGREGATE and check_cpu and "threads" in request.node.callspec.id:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=NOT_CANCELLED_ON_THREADS))
     delays: list[float] = []
     stop = threading.Event()
     helper = threading.Thread(target=other_clients, args=(url, stop, delays), daemon=True)

@@ -57,6 +57,10 @@ def test_worker_processes_only_where_their_copies_fit(tmp_path: Path) -> None:
     opened = open_store(get_settings(data_dir=tmp_path / "big", store_memory="memory"))
     assert isinstance(opened, EmbeddedStore) and not opened.query_processes
     opened.close()
+    # From disk, workers are spawned over checkpoints and share the page cache: always on.
+    opened = open_store(get_settings(data_dir=tmp_path / "big", store_memory="disk"))
+    assert isinstance(opened, EmbeddedStore) and opened.query_processes
+    opened.close()
 
 
 def test_the_memory_copy_equals_the_disk(tmp_path: Path) -> None:

@@ -485,21 +485,26 @@ def test_embedded_other_queries_are_served_while_one_runs_away() -> None:
 
 
 @pytest.mark.parametrize(
-    "processes",
+    ("where", "processes"),
     [
-        pytest.param(True, id="worker-processes"),
-        pytest.param(False, id="threads", marks=pytest.mark.xfail(
+        pytest.param("memory", True, id="worker-processes"),
+        pytest.param("disk", True, id="disk-worker-processes"),
+        pytest.param("memory", False, id="threads", marks=pytest.mark.xfail(
             strict=True,
             reason="pyoxigraph 0.5 cannot cancel an evaluation that blocks before its first "
             "solution (an aggregate over everything): on a thread it runs on after "
-            "QueryTimeout. Worker processes (the default answering from memory) are killed.",
+            "QueryTimeout. Worker processes (forked from memory, spawned on disk) are killed.",
         )),
     ],
 )
-def test_embedded_blocking_aggregate_stops_at_the_timeout(processes: bool) -> None:
-    store = EmbeddedStore(None, timeout_s=0.2, query_processes=processes)
+def test_embedded_blocking_aggregate_stops_at_the_timeout(
+    tmp_path: Path, where: str, processes: bool
+) -> None:
+    path = tmp_path / "store" if where == "disk" else None
+    store = EmbeddedStore(path, timeout_s=0.2, query_processes=processes)
     assert store.query_processes is processes
     _cube(store, 250)
+    store.ask("ASK {}")  # a disk worker starts (and opens its checkpoint) before the clock
     try:
         started = time.monotonic()
         with pytest.raises(QueryTimeout):
@@ -512,9 +517,10 @@ def test_embedded_blocking_aggregate_stops_at_the_timeout(processes: bool) -> No
         store.close()
 
 
-def test_embedded_worker_processes_see_writes() -> None:
-    """A worker answers from the store as forked: after a write, queries see the new data."""
-    store = EmbeddedStore(None, query_processes=True)
+@pytest.mark.parametrize("where", ["memory", "disk"])
+def test_embedded_worker_processes_see_writes(tmp_path: Path, where: str) -> None:
+    """A worker answers from the store as it started: after a write, queries see new data."""
+    store = EmbeddedStore(tmp_path / "store" if where == "disk" else None, query_processes=True)
     ask = "ASK { GRAPH ?g { <http://example.org/w> ?p ?o } }"
     assert store.ask(ask) is False
     store.add_to_graph(f"{EX}g", b"<http://example.org/w> <http://example.org/p> \"1\" .",
@@ -523,6 +529,27 @@ def test_embedded_worker_processes_see_writes() -> None:
     store.update(f"DROP GRAPH <{EX}g>")
     assert store.ask(ask) is False
     store.close()
+
+
+def test_disk_workers_read_checkpoints_that_go_when_unused(tmp_path: Path) -> None:
+    """Disk workers open a checkpoint per store version; one no worker uses is dropped."""
+    store = EmbeddedStore(tmp_path / "store", timeout_s=30, query_processes=True)
+    snapshots = tmp_path / "store.snapshots"
+    _cube(store, 100)
+    chunks = store.raw(CUBE, "text/csv").chunks  # a worker busy on this version
+    assert next(chunks)
+    busy_on = {p.name for p in snapshots.iterdir()}
+    store.update(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}x> <{EX}p> 1 }} }}")
+    assert store.ask(f"ASK {{ GRAPH ?g {{ <{EX}x> ?p 1 }} }}") is True
+    both = {p.name for p in snapshots.iterdir()}
+    assert busy_on < both  # the busy worker's checkpoint stays while it streams
+    rows = sum(chunk.count(b"\n") for chunk in chunks)  # the old version, read to the end
+    assert rows >= 100**3  # a million rows: the old version, whole
+    store.update(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}y> <{EX}p> 2 }} }}")
+    assert store.ask(f"ASK {{ GRAPH ?g {{ <{EX}y> ?p 2 }} }}") is True
+    assert len(list(snapshots.iterdir())) == 1  # only the current version's
+    store.close()
+    assert not snapshots.exists() or not list(snapshots.iterdir())
 
 
 def test_embedded_closing_a_stream_frees_its_worker() -> None:
