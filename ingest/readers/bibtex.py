@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -35,6 +36,8 @@ MONTHS = {m[:3].lower(): m for m in (
 NAME_FIELDS = ("author", "editor")  # braces kept: `{World Health Organization}` is one name
 VERBATIM_FIELDS = ("doi", "url", "sources", "unverified", "isbn", "file")  # no LaTeX in these
 _LATEX = LatexNodes2Text()
+# The splitter logs each block it gives up on; read_bibtex reports those itself, by line.
+logging.getLogger("bibtexparser").setLevel(logging.ERROR)
 
 
 def read_bibtex(path: Path) -> ReadResult:
