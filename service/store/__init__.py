@@ -36,8 +36,10 @@ def open_store(settings: Settings) -> Store:
     if processes is None:
         # Forked from memory, workers end up holding their own copies of what they read: in
         # auto mode, only where those fit in free memory. On disk they share the page cache.
-        fit = processes_fit(settings.store_dir, EmbeddedStore.DEFAULT_WORKERS)
-        processes = fit if in_memory else hasattr(os, "posix_spawn")
+        if in_memory:
+            processes = processes_fit(settings.store_dir, EmbeddedStore.DEFAULT_WORKERS)
+        else:
+            processes = hasattr(os, "posix_spawn")
     return EmbeddedStore(
         settings.store_dir,
         in_memory=in_memory,

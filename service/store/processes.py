@@ -396,9 +396,9 @@ class Workers:
                 worker = Worker(None, version, snapshot=self._snapshot(version))
             else:
                 worker = Worker(self._store(), version)
-        with self._lock:
-            self.forks += 1
-            self._alive[worker.pid] = worker
+            with self._lock:  # counted before another start may drop unused checkpoints
+                self.forks += 1
+                self._alive[worker.pid] = worker
         return worker
 
     def take_idle(self) -> Worker | None:
